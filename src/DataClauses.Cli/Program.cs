@@ -1,0 +1,3 @@
+using DataClauses.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,253 @@
+using System.Collections.Frozen;
+using DataClauses.Policy.Model;
+
+namespace DataClauses.Policy.Engine;
+
+/// <summary>
+/// Validated contracts indexed for decisions: dataset → the contracts governing it → the clauses in force
+/// in each period between amendments. Built once at load; deciding reads it and never scans every clause.
+/// </summary>
+public sealed class ContractSet
+{
+    private ContractSet(IReadOnlyList<Contract> contracts, FrozenDictionary<string, DatasetEntry[]> byDataset)
+    {
+        Contracts = contracts;
+        ByDataset = byDataset;
+    }
+
+    /// <summary>The contracts.</summary>
+    public IReadOnlyList<Contract> Contracts { get; }
+
+    internal FrozenDictionary<string, DatasetEntry[]> ByDataset { get; }
+
+    /// <summary>An empty set (denies everything).</summary>
+    public static ContractSet Empty { get; } = Create([]);
+
+    /// <summary>Indexes validated contracts.</summary>
+    public static ContractSet Create(IEnumerable<Contract> contracts)
+    {
+        var list = contracts.ToList();
+        var byDataset = new Dictionary<string, List<DatasetEntry>>(StringComparer.Ordinal);
+        foreach (var contract in list)
+        {
+            var compiled = new CompiledContract(contract);
+
+            // The periods between amendments: the clauses in force change only on these days.
+            var starts = new[] { contract.Start }
+                .Concat(contract.Amendments.Select(a => a.Effective))
+                .Where(d => d >= contract.Start)
+                .Distinct()
+                .Order()
+                .ToArray();
+            var periods = starts.Select(start => (Start: start, Clauses: contract.ClausesAt(start))).ToArray();
+
+            foreach (var dataset in contract.Datasets)
+            {
+                var timeline = periods
+                    .Select(p => new ClausePeriod(p.Start, [.. p.Clauses
+                        .Where(c => string.Equals(c.Dataset, dataset.Id, StringComparison.Ordinal))
+                        .Select(c => new CompiledClause(compiled, dataset, c))]))
+                    .ToArray();
+                if (!byDataset.TryGetValue(dataset.Id, out var entries))
+                {
+                    byDataset[dataset.Id] = entries = [];
+                }
+
+                entries.Add(new DatasetEntry(compiled, dataset, timeline));
+            }
+        }
+
+        return new ContractSet(list, byDataset.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal));
+    }
+
+    /// <summary>The contracts that declare a dataset.</summary>
+    public IEnumerable<(Contract Contract, DatasetDeclaration Dataset)> FindDataset(string datasetId) =>
+        ByDataset.TryGetValue(datasetId, out var entries) ? entries.Select(e => (e.Contract.Contract, e.Dataset)) : [];
+
+    /// <summary>The clauses governing a dataset on a given day, with their contract.</summary>
+    public IEnumerable<(Contract Contract, Clause Clause)> ClausesInForce(string datasetId, DateOnly day)
+    {
+        if (!ByDataset.TryGetValue(datasetId, out var entries))
+        {
+            yield break;
+        }
+
+        foreach (var entry in entries)
+        {
+            if (!entry.Contract.Contract.IsInForce(day))
+            {
+                continue;
+            }
+
+            foreach (var clause in entry.PeriodAt(day).Clauses)
+            {
+                yield return (entry.Contract.Contract, clause.Clause);
+            }
+        }
+    }
+}
+
+/// <summary>One contract's view of one dataset: its clauses over time.</summary>
+internal sealed class DatasetEntry(CompiledContract contract, DatasetDeclaration dataset, ClausePeriod[] timeline)
+{
+    public CompiledContract Contract { get; } = contract;
+
+    public DatasetDeclaration Dataset { get; } = dataset;
+
+    public ClausePeriod[] Timeline { get; } = timeline;
+
+    /// <summary>The last period starting on or before <paramref name="day"/> (the first one before the contract starts).</summary>
+    public ClausePeriod PeriodAt(DateOnly day)
+    {
+        var periods = Timeline;
+        var found = periods[0];
+        for (var i = 1; i < periods.Length && periods[i].Start <= day; i++)
+        {
+            found = periods[i];
+        }
+
+        return found;
+    }
+}
+
+/// <summary>The clauses on one dataset in force from <see cref="Start"/> until the next period.</summary>
+internal sealed class ClausePeriod(DateOnly start, CompiledClause[] clauses)
+{
+    public DateOnly Start { get; } = start;
+
+    public CompiledClause[] Clauses { get; } = clauses;
+}
+
+/// <summary>A contract with lookups for deciding.</summary>
+internal sealed class CompiledContract
+{
+    public CompiledContract(Contract contract)
+    {
+        Contract = contract;
+        Kinds = contract.Signatories.ToFrozenDictionary(s => s.Id, s => s.Kind, StringComparer.Ordinal);
+        Nodes = contract.Signatories.Where(s => s.Node is not null).Select(s => s.Id).ToFrozenSet(StringComparer.Ordinal);
+        Purposes = contract.Purposes.Select(p => p.Id).ToFrozenSet(StringComparer.Ordinal);
+        Prohibited = contract.ProhibitedPurposes.Select(p => p.Id).ToFrozenSet(StringComparer.Ordinal);
+        Codes = contract.Territory.Qpv.Select(q => q.Code)
+            .Concat(contract.Territory.Qpv2015.Select(q => q.Code))
+            .Concat(contract.Territory.Communes.Select(c => c.Code))
+            .Append(contract.Territory.EpciCode)
+            .ToFrozenSet(StringComparer.Ordinal);
+        CommuneCodes = contract.Territory.Communes.Select(c => c.Code).ToArray();
+
+        // The contract ends at the end of its last day.
+        EndInstant = new DateTimeOffset(contract.End.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+    }
+
+    public Contract Contract { get; }
+
+    public FrozenDictionary<string, OrganisationKind> Kinds { get; }
+
+    public FrozenSet<string> Nodes { get; }
+
+    public FrozenSet<string> Purposes { get; }
+
+    public FrozenSet<string> Prohibited { get; }
+
+    public FrozenSet<string> Codes { get; }
+
+    public string[] CommuneCodes { get; }
+
+    public DateTimeOffset EndInstant { get; }
+
+    /// <summary>Whether a geographic code of the given level belongs to the territory.</summary>
+    public bool InTerritory(GeoLevel level, string code)
+    {
+        if (level != GeoLevel.Iris)
+        {
+            return Codes.Contains(code);
+        }
+
+        // An IRIS code starts with its commune's code.
+        foreach (var commune in CommuneCodes)
+        {
+            if (code.Length == 9 && code.StartsWith(commune, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A clause with its lookups, its precomputed obligations and its permit reasons.</summary>
+internal sealed class CompiledClause
+{
+    public CompiledClause(CompiledContract contract, DatasetDeclaration dataset, Clause clause)
+    {
+        Contract = contract;
+        Dataset = dataset;
+        Clause = clause;
+        Purposes = [.. clause.Purposes];
+        Dimensions = [.. clause.Dimensions];
+        Measures = [.. clause.Measures];
+        Roles = [.. clause.Recipients.Roles];
+        Organisations = [.. clause.Recipients.Organisations];
+        foreach (var kind in clause.Recipients.Kinds)
+        {
+            KindMask |= 1 << (int)kind;
+        }
+
+        GeoLevels = dataset.Dimensions.Where(d => d.Geo is not null).ToFrozenDictionary(d => d.Name, d => d.Geo!.Value, StringComparer.Ordinal);
+        Values = dataset.Dimensions.Where(d => d.Values.Count > 0).ToFrozenDictionary(d => d.Name, d => d.Values.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        var approvals = clause.Approval switch
+        {
+            ApprovalMode.Automatic => 0,
+            ApprovalMode.Steward => 1,
+            _ => 2,
+        };
+        Obligations = new Obligations
+        {
+            MinCount = clause.Disclosure.MinCount,
+            Dominance = clause.Disclosure.Dominance,
+            PPercent = clause.Disclosure.PPercent,
+            Rounding = clause.Disclosure.Rounding,
+            SecondarySuppression = clause.Disclosure.SecondarySuppression,
+            ProtectZeros = clause.Disclosure.ProtectZeros,
+            AllowedDimensions = clause.Dimensions,
+            AllowedMeasures = clause.Measures,
+            FinestGeography = clause.FinestGeography,
+            MaxRetention = clause.Retention?.Max,
+            RetentionEnd = clause.Retention?.AtEnd ?? RetentionEnd.Delete,
+            ApprovalsRequired = approvals,
+        };
+        PermitReasons = [new Reason(Rules.ClausePermits, contract.Contract.Id, clause.Id, null)];
+        ApprovalReasons = [new Reason(Rules.ApprovalRequired, contract.Contract.Id, clause.Id, clause.Approval.ToWire())];
+    }
+
+    public CompiledContract Contract { get; }
+
+    public DatasetDeclaration Dataset { get; }
+
+    public Clause Clause { get; }
+
+    public string[] Purposes { get; }
+
+    public string[] Dimensions { get; }
+
+    public string[] Measures { get; }
+
+    public string[] Roles { get; }
+
+    public string[] Organisations { get; }
+
+    public int KindMask { get; }
+
+    public FrozenDictionary<string, GeoLevel> GeoLevels { get; }
+
+    public FrozenDictionary<string, FrozenSet<string>> Values { get; }
+
+    public Obligations Obligations { get; }
+
+    public Reason[] PermitReasons { get; }
+
+    public Reason[] ApprovalReasons { get; }
+
+    public bool Is(Tier tier) => Clause.Publication?.Tier == tier;
+}

@@ -1,0 +1,376 @@
+using DataClauses.Policy.Model;
+
+namespace DataClauses.Policy.Engine;
+
+/// <summary>
+/// The policy engine: a pure function of (contracts, request, time). It never reads data and never does I/O.
+/// Default deny; a prohibited purpose denies whatever any clause says; when several clauses apply, permit beats
+/// approval-required beats deny, and among equals the clause listed first determines the obligations.
+/// </summary>
+public static class DecisionEngine
+{
+    private const string RolePublisher = "publisher";
+    private const string RoleSteward = "steward";
+    private const string RoleDpo = "dpo";
+
+    /// <summary>Decides on <paramref name="request"/> at instant <paramref name="now"/>.</summary>
+    public static Decision Decide(ContractSet contracts, DecisionRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(contracts);
+        ArgumentNullException.ThrowIfNull(request);
+
+        if (!contracts.ByDataset.TryGetValue(request.Dataset, out var entries))
+        {
+            return Deny([new Reason(Rules.NoClause, null, null, request.Dataset)]);
+        }
+
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+
+        // First pass: find the best clause without recording anything (the common, fast path).
+        CompiledClause? best = null;
+        var bestEffect = Effect.Deny;
+        foreach (var entry in entries)
+        {
+            var contract = entry.Contract;
+            if (request.Contract is not null && !string.Equals(request.Contract, contract.Contract.Id, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (request.Purpose is not null && contract.Prohibited.Contains(request.Purpose))
+            {
+                // Any prohibition wins, whatever other contracts say.
+                return Deny([new Reason(Rules.ProhibitedPurpose, contract.Contract.Id, null, request.Purpose)]);
+            }
+
+            if (!contract.Contract.IsInForce(day) || (request.Node is not null && !contract.Nodes.Contains(request.Node)))
+            {
+                continue;
+            }
+
+            foreach (var clause in entry.PeriodAt(day).Clauses)
+            {
+                if (bestEffect == Effect.Permit)
+                {
+                    break;
+                }
+
+                if (!Evaluate(clause, request, null))
+                {
+                    continue;
+                }
+
+                var effect = EffectOf(clause, request.Action);
+                if (best is null || (effect == Effect.Permit && bestEffect != Effect.Permit))
+                {
+                    best = clause;
+                    bestEffect = effect;
+                }
+            }
+        }
+
+        if (best is not null)
+        {
+            return Allow(best, bestEffect, request, now);
+        }
+
+        // Second pass, only when denying: collect every reason from every candidate clause.
+        var reasons = new List<Reason>();
+        foreach (var entry in entries)
+        {
+            var contract = entry.Contract;
+            if (request.Contract is not null && !string.Equals(request.Contract, contract.Contract.Id, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (!contract.Contract.IsInForce(day))
+            {
+                reasons.Add(new Reason(Rules.ContractNotInForce, contract.Contract.Id, null, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+                continue;
+            }
+
+            if (request.Node is not null && !contract.Nodes.Contains(request.Node))
+            {
+                reasons.Add(new Reason(Rules.UnknownNode, contract.Contract.Id, null, request.Node));
+                continue;
+            }
+
+            var clauses = entry.PeriodAt(day).Clauses;
+            if (clauses.Length == 0)
+            {
+                reasons.Add(new Reason(Rules.NoClauseInForce, contract.Contract.Id, null, request.Dataset));
+                continue;
+            }
+
+            foreach (var clause in clauses)
+            {
+                Evaluate(clause, request, reasons);
+            }
+        }
+
+        if (reasons.Count == 0)
+        {
+            reasons.Add(new Reason(Rules.NoClause, request.Contract, null, request.Dataset));
+        }
+
+        return Deny([.. reasons]);
+    }
+
+    private static Decision Deny(Reason[] reasons) => new(Effect.Deny, reasons, null, null, null, null);
+
+    private static Effect EffectOf(CompiledClause clause, PolicyAction action) =>
+        action == PolicyAction.Extract && clause.Clause.Approval != ApprovalMode.Automatic ? Effect.ApprovalRequired : Effect.Permit;
+
+    private static Decision Allow(CompiledClause clause, Effect effect, DecisionRequest request, DateTimeOffset now)
+    {
+        DateTimeOffset? deadline = null;
+        if (request.Action == PolicyAction.Extract && clause.Clause.Retention is { } retention)
+        {
+            // The granted retention is the shortest of the request, the clause and the contract.
+            var max = retention.Max.AddTo(now);
+            var granted = request.Retention is { } asked ? asked.AddTo(now) : max;
+            var end = granted < max ? granted : max;
+            deadline = end < clause.Contract.EndInstant ? end : clause.Contract.EndInstant;
+        }
+
+        var reasons = effect == Effect.Permit ? clause.PermitReasons : clause.ApprovalReasons;
+        return new Decision(effect, reasons, clause.Contract.Contract, clause.Clause, clause.Obligations, deadline);
+    }
+
+    /// <summary>
+    /// Checks every rule of one clause. With a null sink it stops at the first failure; with a sink it records
+    /// every failure, so that a denial explains itself completely.
+    /// </summary>
+    private static bool Evaluate(CompiledClause clause, DecisionRequest request, List<Reason>? sink)
+    {
+        var contractId = clause.Contract.Contract.Id;
+        var clauseId = clause.Clause.Id;
+        var requester = request.Requester;
+        var ok = true;
+
+        bool Fail(string rule, string? subject)
+        {
+            ok = false;
+            sink?.Add(new Reason(rule, contractId, clauseId, subject));
+            return sink is null;
+        }
+
+        switch (request.Action)
+        {
+            case PolicyAction.Publish:
+                if (!string.Equals(requester.Organisation, clause.Clause.Provider, StringComparison.Ordinal) && Fail(Rules.ProviderOnly, requester.Organisation))
+                {
+                    return false;
+                }
+
+                if (!requester.HasRole(RolePublisher) && Fail(Rules.RoleNotPermitted, RolePublisher))
+                {
+                    return false;
+                }
+
+                return ok;
+
+            case PolicyAction.Approve:
+                if (!string.Equals(requester.Organisation, clause.Clause.Provider, StringComparison.Ordinal) && Fail(Rules.ProviderOnly, requester.Organisation))
+                {
+                    return false;
+                }
+
+                if (!requester.HasRole(RoleSteward) && Fail(Rules.RoleNotPermitted, RoleSteward))
+                {
+                    return false;
+                }
+
+                return ok;
+
+            case PolicyAction.AuditRead:
+                if (!string.Equals(requester.Organisation, clause.Clause.Provider, StringComparison.Ordinal) && Fail(Rules.ProviderOnly, requester.Organisation))
+                {
+                    return false;
+                }
+
+                if (!requester.HasRole(RoleDpo) && Fail(Rules.RoleNotPermitted, RoleDpo))
+                {
+                    return false;
+                }
+
+                return ok;
+        }
+
+        // Query and extract.
+        if (!clause.Is(Tier.Open))
+        {
+            if (!IsRecipient(clause, requester.Organisation) && Fail(Rules.RecipientNotPermitted, requester.Organisation))
+            {
+                return false;
+            }
+
+            if (!HasAnyRole(requester, clause.Roles) && Fail(Rules.RoleNotPermitted, string.Join('|', clause.Roles)))
+            {
+                return false;
+            }
+        }
+
+        var purpose = request.Purpose;
+        if (purpose is null)
+        {
+            if (Fail(Rules.PurposeMissing, null))
+            {
+                return false;
+            }
+        }
+        else if (!clause.Contract.Purposes.Contains(purpose))
+        {
+            if (Fail(Rules.UnknownPurpose, purpose))
+            {
+                return false;
+            }
+        }
+        else if (!Contains(clause.Purposes, purpose) && Fail(Rules.PurposeNotPermitted, purpose))
+        {
+            return false;
+        }
+
+        if (request.Zoning is { } zoning && zoning != clause.Clause.Zoning && Fail(Rules.ZoningMismatch, zoning.ToWire()))
+        {
+            return false;
+        }
+
+        var dimensions = request.Dimensions;
+        for (var i = 0; i < dimensions.Count; i++)
+        {
+            var dimension = dimensions[i];
+            if (clause.GeoLevels.TryGetValue(dimension, out var level) && level < clause.Clause.FinestGeography)
+            {
+                if (Fail(Rules.GeographyTooFine, dimension))
+                {
+                    return false;
+                }
+            }
+            else if (!Contains(clause.Dimensions, dimension) && Fail(Rules.DimensionNotAllowed, dimension))
+            {
+                return false;
+            }
+        }
+
+        var measures = request.Measures;
+        for (var i = 0; i < measures.Count; i++)
+        {
+            if (!Contains(clause.Measures, measures[i]) && Fail(Rules.MeasureNotAllowed, measures[i]))
+            {
+                return false;
+            }
+        }
+
+        var filters = request.Filters;
+        for (var i = 0; i < filters.Count; i++)
+        {
+            if (!CheckFilter(clause, filters[i], sink, ref ok, contractId, clauseId))
+            {
+                return false;
+            }
+        }
+
+        if (request.Action == PolicyAction.Extract && clause.Clause.Retention is null
+            && Fail(Rules.ObligationUnsatisfiable, "retention"))
+        {
+            return false;
+        }
+
+        return ok;
+    }
+
+    private static bool CheckFilter(CompiledClause clause, Filter filter, List<Reason>? sink, ref bool ok, string contractId, string clauseId)
+    {
+        var dimension = filter.Dimension;
+        string? rule = null;
+        string? subject = dimension;
+        if (clause.GeoLevels.TryGetValue(dimension, out var level))
+        {
+            if (level < clause.Clause.FinestGeography)
+            {
+                rule = Rules.GeographyTooFine;
+            }
+            else if (!Contains(clause.Dimensions, dimension))
+            {
+                rule = Rules.FilterNotAllowed;
+            }
+            else
+            {
+                for (var v = 0; v < filter.Values.Count; v++)
+                {
+                    if (!clause.Contract.InTerritory(level, filter.Values[v]))
+                    {
+                        rule = Rules.FilterOutsideTerritory;
+                        subject = filter.Values[v];
+                        break;
+                    }
+                }
+            }
+        }
+        else if (!Contains(clause.Dimensions, dimension))
+        {
+            rule = Rules.FilterNotAllowed;
+        }
+        else if (clause.Values.TryGetValue(dimension, out var values))
+        {
+            for (var v = 0; v < filter.Values.Count; v++)
+            {
+                if (!values.Contains(filter.Values[v]))
+                {
+                    rule = Rules.FilterValueUnknown;
+                    subject = filter.Values[v];
+                    break;
+                }
+            }
+        }
+
+        if (rule is null)
+        {
+            return true;
+        }
+
+        ok = false;
+        sink?.Add(new Reason(rule, contractId, clauseId, subject));
+        return sink is not null;
+    }
+
+    private static bool IsRecipient(CompiledClause clause, string organisation)
+    {
+        if (Contains(clause.Organisations, organisation))
+        {
+            return true;
+        }
+
+        return clause.KindMask != 0
+            && clause.Contract.Kinds.TryGetValue(organisation, out var kind)
+            && (clause.KindMask & (1 << (int)kind)) != 0;
+    }
+
+    private static bool HasAnyRole(Requester requester, string[] roles)
+    {
+        for (var i = 0; i < roles.Length; i++)
+        {
+            if (requester.HasRole(roles[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Contains(string[] items, string value)
+    {
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (string.Equals(items[i], value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
