@@ -1,24 +1,16 @@
+using System.Reflection;
+
 namespace DataClauses.Policy.Tests;
 
-/// <summary>Where the repository's policies live, found from the test binary upwards.</summary>
+/// <summary>Where the repository's policies live (the root is stamped into the test assembly at build time).</summary>
 internal static class Paths
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = typeof(Paths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "RepositoryRoot").Value!.TrimEnd('/');
 
     public static string Policies => Path.Combine(Root, "policies");
 
     public static string GoldenCases => Path.Combine(Policies, "tests");
 
     public static string DemoContract => Path.Combine(Policies, "cdv-demo-2024-2030.yaml");
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "DataClauses.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("DataClauses.sln not found above the test binary.");
-    }
 }
