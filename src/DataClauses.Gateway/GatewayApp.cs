@@ -1,0 +1,139 @@
+using DataClauses.Gateway.Audit;
+using DataClauses.Gateway.Contracts;
+using DataClauses.Gateway.Demo;
+using DataClauses.Gateway.Hosting;
+using DataClauses.Gateway.Identity;
+using DataClauses.Gateway.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+
+namespace DataClauses.Gateway;
+
+/// <summary>Builds the gateway host; tests call the same code with their own configuration.</summary>
+public static partial class GatewayApp
+{
+    /// <summary>The address the embedded default listens on.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Builds the application with its services and endpoints.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        // The defaults shipped next to the binary come first, so that the content root, environment and command line override them.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = Path.Combine(AppContext.BaseDirectory, "appsettings.json"),
+            Optional = true,
+            FileProvider = null,
+        });
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        configure?.Invoke(builder);
+        builder.AddGatewayServices();
+        var app = builder.Build();
+        app.UseGatewayPipeline();
+        return app;
+    }
+
+    /// <summary>Validates options, loads contracts, migrates and seeds storage before serving; prints where it listens.</summary>
+    public static async Task InitialiseAsync(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        // Resolving these validates every option and every contract now, with all errors at once.
+        _ = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        _ = app.Services.GetRequiredService<ContractCatalog>();
+        await app.Services.GetRequiredService<DatabaseInitializer>().InitialiseAsync(app.Lifetime.ApplicationStopping);
+        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app));
+    }
+
+    private static void AddGatewayServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        services.AddExceptionHandler<UnexpectedExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.KebabCaseLower));
+        });
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            // Small bodies by default; the upload endpoint raises its own limit (DataClauses:Limits:MaxUploadBytes).
+            o.Limits.MaxRequestBodySize = 1024 * 1024;
+            o.AddServerHeader = false;
+        });
+
+        services.AddSingleton<ContractCatalog>();
+        services.AddGatewayStorage();
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IServiceScopeFactory>())));
+        services.AddDataProtection().SetApplicationName("DataClauses");
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<DatabaseInitializer>();
+        services.AddScoped<DemoDataSeeder>();
+        services.AddScoped<AuditService>();
+        services.AddGatewayAuthentication(builder.Configuration);
+        services.AddGatewayRateLimits(builder.Configuration);
+        services.AddGatewayHealthChecks();
+        services.AddGatewayTelemetry(builder.Configuration);
+        services.AddOpenApi("v1");
+    }
+
+    private static void UseGatewayPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseCorrelationId();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "DataClauses API v1");
+            o.RoutePrefix = "api-docs";
+            o.DocumentTitle = "DataClauses API";
+        });
+        app.MapGatewayHealthChecks();
+        app.MapTokenEndpoint();
+        app.MapDiscoveryEndpoints();
+        app.MapAdminClientsApi();
+    }
+
+    private static void PrintBanner(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DataClauses.Gateway");
+        LogListening(logger, string.Join(", ", app.Urls), options.Storage.Provider, options.NodeId);
+        if (!options.SeedDemo)
+        {
+            return;
+        }
+
+        // Demo credentials only: they exist because SeedDemo is on, and they are documented in README.md.
+        var lines = DemoAccounts.All.Select(a =>
+            $"  {a.Organisation,-20} {DemoAccounts.RoleOf(a.Role),-10} client {DemoAccounts.ClientId(a.Organisation, a.Role),-32} secret {DemoAccounts.Secret(a.Organisation, a.Role)}");
+        Console.WriteLine($"""
+
+            DataClauses gateway — demo node '{options.NodeId}' (synthetic data only)
+            Listening on: {string.Join(", ", app.Urls)}   API docs: {app.Urls.FirstOrDefault()}/api-docs
+            Demo clients (POST /connect/token, grant_type=client_credentials); web users are role@organisation with password Demo-<organisation>-<role>!
+            {string.Join(Environment.NewLine, lines)}
+
+            """);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "DataClauses gateway listening on {Urls} with {Provider} storage as node {NodeId}")]
+    private static partial void LogListening(ILogger logger, string urls, string provider, string nodeId);
+}

@@ -1,0 +1,202 @@
+using Microsoft.Extensions.Options;
+
+namespace DataClauses.Gateway.Hosting;
+
+/// <summary>The gateway's configuration (section <c>DataClauses</c>).</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "DataClauses";
+
+    /// <summary>The signatory running this node (its id in the contract).</summary>
+    public string NodeId { get; set; } = "epci-demo";
+
+    /// <summary>Directory of contract files; relative paths are resolved against the content root, then the binary's folder.</summary>
+    public string PoliciesPath { get; set; } = "policies";
+
+    /// <summary>Seed demo clients, users and synthetic datasets on first start.</summary>
+    public bool SeedDemo { get; set; } = true;
+
+    /// <summary>Storage settings.</summary>
+    public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>Identity settings.</summary>
+    public IdentityOptions Identity { get; set; } = new();
+
+    /// <summary>Limits.</summary>
+    public LimitsOptions Limits { get; set; } = new();
+}
+
+/// <summary>Where metadata and dataset rows are stored.</summary>
+public sealed class StorageOptions
+{
+    /// <summary><c>Sqlite</c> (embedded default) or <c>PostgreSQL</c>.</summary>
+    public string Provider { get; set; } = StorageProviders.Sqlite;
+
+    /// <summary>Connection string; for SQLite it defaults to <c>data/dataclauses.db</c> under the content root.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Folder for the SQLite file and other local state, relative to the content root.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Run migrations at start (otherwise run <c>--migrate</c> once).</summary>
+    public bool MigrateOnStart { get; set; } = true;
+}
+
+/// <summary>Provider names.</summary>
+public static class StorageProviders
+{
+    /// <summary>Embedded SQLite.</summary>
+    public const string Sqlite = "Sqlite";
+
+    /// <summary>PostgreSQL through Npgsql.</summary>
+    public const string PostgreSql = "PostgreSQL";
+}
+
+/// <summary>Token issuing and validation.</summary>
+public sealed class IdentityOptions
+{
+    /// <summary>The built-in issuer's identifier (<c>iss</c>).</summary>
+    public string Issuer { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>The audience access tokens are issued for and checked against.</summary>
+    public string Audience { get; set; } = "dataclauses-api";
+
+    /// <summary>Access token lifetime (RFC 9068 tokens: 5 to 15 minutes).</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a signing key signs before the next one takes over.</summary>
+    public TimeSpan SigningKeyLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Allowed clock skew when validating tokens.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Issuers trusted besides the built-in one (Keycloak, ProConnect, Duende…).</summary>
+    public IList<ExternalIssuerOptions> ExternalIssuers { get; set; } = [];
+}
+
+/// <summary>An external issuer whose tokens the gateway accepts.</summary>
+public sealed class ExternalIssuerOptions
+{
+    /// <summary>Scheme name (letters, digits, dashes).</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The issuer's <c>iss</c> value.</summary>
+    public string Issuer { get; set; } = string.Empty;
+
+    /// <summary>OpenID Connect authority (discovery at <c>/.well-known/openid-configuration</c>); or set <see cref="JwksUrl"/>.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>JWKS URL, when the issuer has no discovery document.</summary>
+    public string? JwksUrl { get; set; }
+
+    /// <summary>Expected audience.</summary>
+    public string Audience { get; set; } = string.Empty;
+
+    /// <summary>Claim carrying the organisation id.</summary>
+    public string OrganisationClaim { get; set; } = "org";
+
+    /// <summary>Claim carrying the roles (an array or a space-separated string).</summary>
+    public string RolesClaim { get; set; } = "roles";
+
+    /// <summary>Whether HTTPS is required for metadata (true outside tests).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+}
+
+/// <summary>Sizes and rates.</summary>
+public sealed class LimitsOptions
+{
+    /// <summary>Largest accepted upload, in bytes (default 2 GB).</summary>
+    public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Token requests per client per minute.</summary>
+    public int TokenRequestsPerMinute { get; set; } = 60;
+
+    /// <summary>API requests per caller per second (token bucket refill).</summary>
+    public int ApiRequestsPerSecond { get; set; } = 500;
+}
+
+/// <summary>Checks the whole configuration at start and reports every problem at once.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.NodeId))
+        {
+            errors.Add("DataClauses:NodeId is required (the signatory id running this node).");
+        }
+
+        if (options.Storage.Provider is not (StorageProviders.Sqlite or StorageProviders.PostgreSql))
+        {
+            errors.Add($"DataClauses:Storage:Provider must be '{StorageProviders.Sqlite}' or '{StorageProviders.PostgreSql}', not '{options.Storage.Provider}'.");
+        }
+
+        if (options.Storage.Provider == StorageProviders.PostgreSql && string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        {
+            errors.Add("DataClauses:Storage:ConnectionString is required with the PostgreSQL provider.");
+        }
+
+        var identity = options.Identity;
+        if (string.IsNullOrWhiteSpace(identity.Issuer))
+        {
+            errors.Add("DataClauses:Identity:Issuer is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(identity.Audience))
+        {
+            errors.Add("DataClauses:Identity:Audience is required.");
+        }
+
+        if (identity.AccessTokenLifetime < TimeSpan.FromMinutes(5) || identity.AccessTokenLifetime > TimeSpan.FromMinutes(15))
+        {
+            errors.Add($"DataClauses:Identity:AccessTokenLifetime must be between 00:05:00 and 00:15:00 (RFC 9068 short-lived tokens), not {identity.AccessTokenLifetime}.");
+        }
+
+        if (identity.SigningKeyLifetime < TimeSpan.FromHours(1))
+        {
+            errors.Add("DataClauses:Identity:SigningKeyLifetime must be at least one hour.");
+        }
+
+        for (var i = 0; i < identity.ExternalIssuers.Count; i++)
+        {
+            var external = identity.ExternalIssuers[i];
+            var prefix = $"DataClauses:Identity:ExternalIssuers:{i}";
+            if (string.IsNullOrWhiteSpace(external.Name) || !external.Name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            {
+                errors.Add($"{prefix}:Name is required (letters, digits and dashes).");
+            }
+
+            if (string.IsNullOrWhiteSpace(external.Issuer))
+            {
+                errors.Add($"{prefix}:Issuer is required.");
+            }
+            else if (string.Equals(external.Issuer, identity.Issuer, StringComparison.Ordinal))
+            {
+                errors.Add($"{prefix}:Issuer must differ from the built-in issuer.");
+            }
+
+            if (string.IsNullOrWhiteSpace(external.Authority) == string.IsNullOrWhiteSpace(external.JwksUrl))
+            {
+                errors.Add($"{prefix}: set exactly one of Authority or JwksUrl.");
+            }
+
+            if (string.IsNullOrWhiteSpace(external.Audience))
+            {
+                errors.Add($"{prefix}:Audience is required.");
+            }
+        }
+
+        if (options.Limits.MaxUploadBytes <= 0)
+        {
+            errors.Add("DataClauses:Limits:MaxUploadBytes must be positive.");
+        }
+
+        if (options.Limits.TokenRequestsPerMinute <= 0 || options.Limits.ApiRequestsPerSecond <= 0)
+        {
+            errors.Add("DataClauses:Limits rates must be positive.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading.RateLimiting;
+using DataClauses.Gateway.Identity;
+
+namespace DataClauses.Gateway.Hosting;
+
+/// <summary>Rate limits per client: on the token endpoint (fixed window) and on the API (token bucket).</summary>
+internal static class RateLimits
+{
+    public const string Api = "api";
+
+    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var limits = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.Limits ?? new LimitsOptions();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, cancellationToken) =>
+            {
+                var http = context.HttpContext;
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails =
+                    {
+                        Status = 429,
+                        Type = Problems.TypeBase + "too-many-requests",
+                        Title = "Trop de requêtes / Too many requests",
+                        Detail = "Slow down and retry after the delay given in Retry-After.",
+                    },
+                });
+            };
+            o.AddPolicy(TokenEndpoint.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                "token:" + TokenClientKey(http),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.AddPolicy(Api, http => RateLimitPartition.GetTokenBucketLimiter(
+                "api:" + (http.User.FindFirst(ClaimNames.Subject)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.ApiRequestsPerSecond * 2,
+                    TokensPerPeriod = limits.ApiRequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+        });
+        return services;
+    }
+
+    /// <summary>The client id from a Basic header when there is one (the form cannot be read here), else the address.</summary>
+    private static string TokenClientKey(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        if (AuthenticationHeaderValue.TryParse(header, out var value) && string.Equals(value.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) && value.Parameter is not null)
+        {
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(value.Parameter));
+                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0 && colon <= 100)
+                {
+                    return "client:" + decoded[..colon];
+                }
+            }
+            catch (FormatException)
+            {
+                // Falls back to the address; the endpoint rejects the header.
+            }
+        }
+
+        return "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.RegularExpressions;
+using DataClauses.Gateway.Audit;
+using DataClauses.Gateway.Hosting;
+using DataClauses.Gateway.Storage;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace DataClauses.Gateway.Identity;
+
+/// <summary>Administration of OAuth clients by an admin of the same organisation; every change is audited.</summary>
+internal static partial class AdminClientsApi
+{
+    public static IEndpointRouteBuilder MapAdminClientsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/admin/clients")
+            .WithTags("Administration")
+            .RequireAuthorization(p => p.RequireClaim(ClaimNames.Roles, Roles.Admin))
+            .RequireRateLimiting(RateLimits.Api);
+
+        group.MapGet("/", ListAsync).WithName("ListClients").WithSummary("The clients of the caller's organisation.");
+        group.MapPost("/", CreateAsync).WithName("CreateClient").WithSummary("Creates a client of the caller's organisation; the secret is shown once.");
+        group.MapPost("/{clientId}/disable", (string clientId, HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken ct) => SetDisabledAsync(clientId, true, http, db, audit, ct))
+            .WithName("DisableClient").WithSummary("Disables a client: its next token requests fail.");
+        group.MapPost("/{clientId}/enable", (string clientId, HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken ct) => SetDisabledAsync(clientId, false, http, db, audit, ct))
+            .WithName("EnableClient").WithSummary("Enables a disabled client.");
+        group.MapPost("/{clientId}/secret", RotateSecretAsync).WithName("RotateClientSecret").WithSummary("Replaces a client's secret; the new secret is shown once.");
+        return app;
+    }
+
+    /// <summary>A client as the admin API shows it (never its secret or hash).</summary>
+    internal sealed record ClientView(string ClientId, string Organisation, IReadOnlyList<string> Roles, string? Description, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset SecretRotatedAt);
+
+    /// <summary>A client and its secret, returned once at creation or rotation.</summary>
+    internal sealed record ClientWithSecret(ClientView Client, string ClientSecret);
+
+    /// <summary>What an admin sends to create a client.</summary>
+    internal sealed record CreateClientRequest(string? ClientId, IReadOnlyList<string>? Roles, string? Description);
+
+    internal sealed partial class CreateClientValidator : AbstractValidator<CreateClientRequest>
+    {
+        public CreateClientValidator()
+        {
+            RuleFor(r => r.ClientId).Must(id => id is null || ClientIdPattern().IsMatch(id))
+                .WithMessage("clientId must be 3 to 100 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.");
+            RuleFor(r => r.Roles).NotEmpty().WithMessage("roles must list at least one role.");
+            RuleForEach(r => r.Roles).Must(role => Identity.Roles.All.Contains(role, StringComparer.Ordinal))
+                .WithMessage(r => $"roles must be among: {string.Join(", ", Identity.Roles.All)}.");
+            RuleFor(r => r.Description).MaximumLength(500);
+        }
+
+        [GeneratedRegex("^[a-z0-9][a-z0-9._-]{2,99}$", RegexOptions.CultureInvariant)]
+        private static partial Regex ClientIdPattern();
+    }
+
+    private static async Task<Ok<List<ClientView>>> ListAsync(HttpContext http, GatewayDbContext db, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var clients = await db.Clients.AsNoTracking().Where(c => c.OrganisationId == caller.Organisation).OrderBy(c => c.ClientId).ToListAsync(cancellationToken);
+        return TypedResults.Ok(clients.Select(View).ToList());
+    }
+
+    private static async Task<Results<Created<ClientWithSecret>, ProblemHttpResult>> CreateAsync(
+        CreateClientRequest request, HttpContext http, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var validation = new CreateClientValidator().Validate(request);
+        if (!validation.IsValid)
+        {
+            return Problems.Validation("The client is not valid.", validation.Errors.Select(e => new { field = ToCamel(e.PropertyName), message = e.ErrorMessage }));
+        }
+
+        var caller = Caller.From(http.User);
+        var clientId = request.ClientId ?? $"{caller.Organisation}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+        var secret = SecretHasher.NewSecret();
+        var now = clock.GetUtcNow();
+        var entity = new ClientEntity
+        {
+            ClientId = clientId,
+            OrganisationId = caller.Organisation,
+            Roles = string.Join(' ', request.Roles!.Distinct(StringComparer.Ordinal)),
+            Description = request.Description,
+            SecretHash = SecretHasher.Hash(secret),
+            CreatedAt = now,
+            SecretRotatedAt = now,
+        };
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.Clients.AnyAsync(c => c.ClientId == clientId, cancellationToken))
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "client-exists", "Client existant / Client exists", $"A client '{clientId}' already exists.");
+        }
+
+        db.Clients.Add(entity);
+        await audit.AppendInTransactionAsync(AdminEvent(audit, "client.created", entity), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Created($"/api/v1/admin/clients/{clientId}", new ClientWithSecret(View(entity), secret));
+    }
+
+    private static async Task<Results<Ok<ClientView>, ProblemHttpResult>> SetDisabledAsync(
+        string clientId, bool disabled, HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var entity = await db.Clients.FirstOrDefaultAsync(c => c.ClientId == clientId && c.OrganisationId == caller.Organisation, cancellationToken);
+        if (entity is null)
+        {
+            return Problems.NotFound($"Client '{clientId}'");
+        }
+
+        entity.Disabled = disabled;
+        await audit.AppendInTransactionAsync(AdminEvent(audit, disabled ? "client.disabled" : "client.enabled", entity), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(View(entity));
+    }
+
+    private static async Task<Results<Ok<ClientWithSecret>, ProblemHttpResult>> RotateSecretAsync(
+        string clientId, HttpContext http, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var entity = await db.Clients.FirstOrDefaultAsync(c => c.ClientId == clientId && c.OrganisationId == caller.Organisation, cancellationToken);
+        if (entity is null)
+        {
+            return Problems.NotFound($"Client '{clientId}'");
+        }
+
+        var secret = SecretHasher.NewSecret();
+        entity.SecretHash = SecretHasher.Hash(secret);
+        entity.SecretRotatedAt = clock.GetUtcNow();
+        await audit.AppendInTransactionAsync(AdminEvent(audit, "client.secret-rotated", entity), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(new ClientWithSecret(View(entity), secret));
+    }
+
+    private static DataClauses.Audit.AuditEvent AdminEvent(AuditService audit, string action, ClientEntity client) => audit.Create(action, "success") with
+    {
+        Details = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["clientId"] = client.ClientId,
+            ["clientOrganisation"] = client.OrganisationId,
+            ["roles"] = client.Roles,
+        },
+    };
+
+    private static ClientView View(ClientEntity c) =>
+        new(c.ClientId, c.OrganisationId, c.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries), c.Description, c.Disabled, c.CreatedAt, c.SecretRotatedAt);
+
+    private static string ToCamel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
+}

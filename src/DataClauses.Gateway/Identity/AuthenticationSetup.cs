@@ -1,0 +1,227 @@
+using System.Security.Claims;
+using DataClauses.Gateway.Hosting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace DataClauses.Gateway.Identity;
+
+/// <summary>
+/// JWT bearer validation: the built-in issuer's tokens with the node's keys, and configured external issuers
+/// (Keycloak, ProConnect…) with their own keys and claim mapping. A policy scheme picks the handler by <c>iss</c>.
+/// </summary>
+internal static class AuthenticationSetup
+{
+    public const string Scheme = "dataclauses";
+    public const string BuiltInScheme = "builtin";
+
+    public static IServiceCollection AddGatewayAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        var identity = options.Identity;
+        var builder = services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "DataClauses bearer", o => o.ForwardDefaultSelector = context => SelectScheme(context, identity));
+
+        builder.AddJwtBearer(BuiltInScheme, o =>
+        {
+            o.MapInboundClaims = false;
+            o.RequireHttpsMetadata = false;
+            o.TokenValidationParameters = Parameters(identity.Issuer, identity.Audience, identity.ClockSkew);
+            o.TokenValidationParameters.ValidTypes = ["at+jwt"];
+            o.Events = Events();
+        });
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, BuiltInKeysPostConfigure>();
+
+        foreach (var external in identity.ExternalIssuers)
+        {
+            builder.AddJwtBearer(external.Name, o =>
+            {
+                o.MapInboundClaims = false;
+                o.RequireHttpsMetadata = external.RequireHttpsMetadata;
+                o.Authority = external.Authority;
+                o.TokenValidationParameters = Parameters(external.Issuer, external.Audience, identity.ClockSkew);
+                if (external.JwksUrl is not null)
+                {
+                    o.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => ExternalJwks.Resolve(external.JwksUrl, kid, external.RequireHttpsMetadata);
+                }
+
+                var events = Events();
+                events.OnTokenValidated = context =>
+                {
+                    MapExternalClaims(context.Principal!, external);
+                    return Task.CompletedTask;
+                };
+                o.Events = events;
+            });
+        }
+
+        services.AddAuthorization();
+        return services;
+    }
+
+    private static TokenValidationParameters Parameters(string issuer, string audience, TimeSpan skew) => new()
+    {
+        ValidIssuer = issuer,
+        ValidAudience = audience,
+        ValidateIssuer = true,
+        ValidateAudience = true,
+        ValidateLifetime = true,
+        ValidateIssuerSigningKey = true,
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ClockSkew = skew,
+        ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.EcdsaSha384],
+        NameClaimType = ClaimNames.Subject,
+        RoleClaimType = ClaimNames.Roles,
+    };
+
+    private static JwtBearerEvents Events() => new()
+    {
+        // A 401 is written as a problem; the WWW-Authenticate header says why (RFC 6750).
+        OnChallenge = async context =>
+        {
+            context.HandleResponse();
+            var http = context.HttpContext;
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            http.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null
+                ? "Bearer"
+                : "Bearer error=\"invalid_token\"";
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails =
+                {
+                    Status = 401,
+                    Type = Problems.TypeBase + "unauthorized",
+                    Title = "Authentification requise / Authentication required",
+                    Detail = context.AuthenticateFailure is null
+                        ? "Send a bearer access token (POST /connect/token)."
+                        : "The access token is not valid (signature, issuer, audience, type or lifetime).",
+                },
+            });
+        },
+        OnForbidden = async context =>
+        {
+            var http = context.HttpContext;
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = { Status = 403, Type = Problems.TypeBase + "forbidden", Title = "Accès refusé / Forbidden", Detail = "Your roles do not allow this." },
+            });
+        },
+    };
+
+    private static string SelectScheme(HttpContext context, IdentityOptions identity)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (identity.ExternalIssuers.Count > 0 && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var token = header["Bearer ".Length..].Trim();
+            var handler = new JsonWebTokenHandler();
+            if (handler.CanReadToken(token))
+            {
+                try
+                {
+                    var issuer = handler.ReadJsonWebToken(token).Issuer;
+                    var external = identity.ExternalIssuers.FirstOrDefault(e => string.Equals(e.Issuer, issuer, StringComparison.Ordinal));
+                    if (external is not null)
+                    {
+                        return external.Name;
+                    }
+                }
+                catch (ArgumentException)
+                {
+                    // Not a readable JWT: the built-in handler rejects it with a proper challenge.
+                }
+            }
+        }
+
+        return BuiltInScheme;
+    }
+
+    /// <summary>Copies the external issuer's organisation and roles claims into the gateway's claim names.</summary>
+    private static void MapExternalClaims(ClaimsPrincipal principal, ExternalIssuerOptions external)
+    {
+        if (principal.Identity is not ClaimsIdentity identity)
+        {
+            return;
+        }
+
+        foreach (var claim in identity.FindAll(ClaimNames.Organisation).ToList())
+        {
+            identity.RemoveClaim(claim);
+        }
+
+        foreach (var claim in identity.FindAll(ClaimNames.Roles).ToList())
+        {
+            identity.RemoveClaim(claim);
+        }
+
+        if (principal.FindFirst(external.OrganisationClaim)?.Value is { Length: > 0 } organisation)
+        {
+            identity.AddClaim(new Claim(ClaimNames.Organisation, organisation));
+        }
+
+        foreach (var roleClaim in principal.FindAll(external.RolesClaim).ToList())
+        {
+            foreach (var role in roleClaim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                identity.AddClaim(new Claim(ClaimNames.Roles, role));
+            }
+        }
+    }
+
+    /// <summary>Gives the built-in handler the node's keys (resolved per token by kid, refreshed on rotation).</summary>
+    private sealed class BuiltInKeysPostConfigure(SigningKeys keys) : IPostConfigureOptions<JwtBearerOptions>
+    {
+        public void PostConfigure(string? name, JwtBearerOptions options)
+        {
+            if (name == BuiltInScheme)
+            {
+                options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => keys.ResolveForValidation(kid);
+            }
+        }
+    }
+}
+
+/// <summary>Fetches and caches an external issuer's JWKS when it has no discovery document.</summary>
+internal static class ExternalJwks
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private static readonly Dictionary<string, (DateTime LoadedAt, JsonWebKeySet Keys)> Cache = new(StringComparer.Ordinal);
+
+    public static IEnumerable<SecurityKey> Resolve(string url, string? kid, bool requireHttps)
+    {
+        if (requireHttps && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        JsonWebKeySet set;
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(url, out var cached) && cached.LoadedAt > TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(-10)
+                && (kid is null || cached.Keys.Keys.Any(k => k.Kid == kid)))
+            {
+                set = cached.Keys;
+                return Filter(set, kid);
+            }
+        }
+
+        var json = Http.GetStringAsync(new Uri(url)).GetAwaiter().GetResult();
+        set = new JsonWebKeySet(json);
+        lock (Cache)
+        {
+            Cache[url] = (TimeProvider.System.GetUtcNow().UtcDateTime, set);
+        }
+
+        return Filter(set, kid);
+
+        static IEnumerable<SecurityKey> Filter(JsonWebKeySet set, string? kid) =>
+            set.GetSigningKeys().Where(k => kid is null || k.KeyId == kid);
+    }
+}

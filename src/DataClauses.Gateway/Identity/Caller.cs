@@ -1,0 +1,36 @@
+using System.Security.Claims;
+
+namespace DataClauses.Gateway.Identity;
+
+/// <summary>The roles of DataClauses, always scoped to the caller's organisation.</summary>
+internal static class Roles
+{
+    public const string Publisher = "publisher";
+    public const string Analyst = "analyst";
+    public const string Steward = "steward";
+    public const string Dpo = "dpo";
+    public const string Admin = "admin";
+
+    public static readonly string[] All = [Publisher, Analyst, Steward, Dpo, Admin];
+}
+
+/// <summary>The claim names the gateway reads (the same for the built-in issuer and, after mapping, external ones).</summary>
+internal static class ClaimNames
+{
+    public const string Subject = "sub";
+    public const string ClientId = "client_id";
+    public const string Organisation = "org";
+    public const string Roles = "roles";
+}
+
+/// <summary>The authenticated caller: subject, client, organisation and roles.</summary>
+internal sealed record Caller(string Subject, string? ClientId, string Organisation, IReadOnlyList<string> Roles)
+{
+    public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
+
+    public static Caller From(ClaimsPrincipal user) => new(
+        user.FindFirstValue(ClaimNames.Subject) ?? "unknown",
+        user.FindFirstValue(ClaimNames.ClientId),
+        user.FindFirstValue(ClaimNames.Organisation) ?? string.Empty,
+        user.FindAll(ClaimNames.Roles).Select(c => c.Value).Where(r => Identity.Roles.All.Contains(r, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList());
+}

@@ -1,0 +1,5 @@
+using DataClauses.Gateway;
+
+var app = GatewayApp.Build(args);
+await GatewayApp.InitialiseAsync(app);
+await app.RunAsync();

@@ -1,0 +1,126 @@
+using DataClauses.Gateway.Demo;
+using DataClauses.Gateway.Hosting;
+using DataClauses.Gateway.Identity;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace DataClauses.Gateway.Storage;
+
+/// <summary>Creates, migrates and (in the embedded default) seeds the store before the gateway serves.</summary>
+internal sealed partial class DatabaseInitializer(
+    IServiceScopeFactory scopes,
+    StorageLocation location,
+    SigningKeys keys,
+    TimeProvider clock,
+    IOptions<GatewayOptions> options,
+    ILogger<DatabaseInitializer> logger)
+{
+    public async Task InitialiseAsync(CancellationToken cancellationToken)
+    {
+        if (location.SqliteFile is { } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
+            if (options.Value.Storage.MigrateOnStart)
+            {
+                await MigrateAsync(db, cancellationToken);
+            }
+
+            if (db is SqliteGatewayDbContext)
+            {
+                // WAL lets readers proceed while one writer writes.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+        }
+
+        await keys.EnsureKeysAsync(cancellationToken);
+
+        if (options.Value.SeedDemo)
+        {
+            await SeedAccountsAsync(cancellationToken);
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DemoDataSeeder>().SeedAsync(cancellationToken);
+        }
+    }
+
+    public static async Task MigrateAsync(GatewayDbContext db, CancellationToken cancellationToken)
+    {
+        if (db.IsPostgreSql)
+        {
+            // Two replicas starting together: one migrates, the other waits for it.
+            var connection = db.Database.GetDbConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "SELECT pg_advisory_lock(4474477)";
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await using var unlock = connection.CreateCommand();
+                unlock.CommandText = "SELECT pg_advisory_unlock(4474477)";
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+
+            return;
+        }
+
+        await db.Database.MigrateAsync(cancellationToken);
+    }
+
+    private async Task SeedAccountsAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await DistributedLock.AcquireForTransactionAsync(db, DistributedLock.Seed, cancellationToken);
+        if (await db.Clients.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var passwords = new PasswordHasher<UserEntity>();
+        foreach (var (organisation, role) in DemoAccounts.All)
+        {
+            db.Clients.Add(new ClientEntity
+            {
+                ClientId = DemoAccounts.ClientId(organisation, role),
+                OrganisationId = organisation,
+                Roles = DemoAccounts.RoleOf(role),
+                Description = $"Demo {DemoAccounts.RoleOf(role)} client of {organisation}",
+                SecretHash = SecretHasher.Hash(DemoAccounts.Secret(organisation, role)),
+                CreatedAt = now,
+                SecretRotatedAt = now,
+            });
+            var user = new UserEntity
+            {
+                UserName = DemoAccounts.UserName(organisation, role),
+                OrganisationId = organisation,
+                Roles = DemoAccounts.RoleOf(role),
+                DisplayName = $"{char.ToUpperInvariant(role[0])}{role[1..]} ({organisation})",
+                PasswordHash = string.Empty,
+                CreatedAt = now,
+            };
+            user.PasswordHash = passwords.HashPassword(user, DemoAccounts.Password(organisation, role));
+            db.Users.Add(user);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogSeeded(logger, DemoAccounts.All.Count);
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Seeded {Count} demo clients and users")]
+    private static partial void LogSeeded(ILogger logger, int count);
+}
