@@ -1,4 +1,5 @@
 using DataClauses.Gateway.Audit;
+using DataClauses.Gateway.Catalog;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Demo;
 using DataClauses.Gateway.Hosting;
@@ -22,12 +23,13 @@ public static partial class GatewayApp
         var builder = WebApplication.CreateBuilder(args);
 
         // The defaults shipped next to the binary come first, so that the content root, environment and command line override them.
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        var shipped = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
         {
             Path = Path.Combine(AppContext.BaseDirectory, "appsettings.json"),
             Optional = true,
-            FileProvider = null,
-        });
+        };
+        shipped.ResolveFileProvider();
+        builder.Configuration.Sources.Insert(0, shipped);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -82,6 +84,7 @@ public static partial class GatewayApp
         services.AddSingleton<DatabaseInitializer>();
         services.AddScoped<DemoDataSeeder>();
         services.AddScoped<AuditService>();
+        services.AddCatalog();
         services.AddGatewayAuthentication(builder.Configuration);
         services.AddGatewayRateLimits(builder.Configuration);
         services.AddGatewayHealthChecks();
@@ -109,6 +112,7 @@ public static partial class GatewayApp
         app.MapTokenEndpoint();
         app.MapDiscoveryEndpoints();
         app.MapAdminClientsApi();
+        app.MapCatalog();
     }
 
     private static void PrintBanner(WebApplication app)
