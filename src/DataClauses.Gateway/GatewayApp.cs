@@ -113,6 +113,7 @@ public static partial class GatewayApp
         app.MapDiscoveryEndpoints();
         app.MapAdminClientsApi();
         app.MapCatalog();
+        app.MapCatalogApi();
     }
 
     private static void PrintBanner(WebApplication app)
