@@ -128,12 +128,10 @@ internal sealed class CompiledContract
         Nodes = contract.Signatories.Where(s => s.Node is not null).Select(s => s.Id).ToFrozenSet(StringComparer.Ordinal);
         Purposes = contract.Purposes.Select(p => p.Id).ToFrozenSet(StringComparer.Ordinal);
         Prohibited = contract.ProhibitedPurposes.Select(p => p.Id).ToFrozenSet(StringComparer.Ordinal);
-        Codes = contract.Territory.Qpv.Select(q => q.Code)
-            .Concat(contract.Territory.Qpv2015.Select(q => q.Code))
-            .Concat(contract.Territory.Communes.Select(c => c.Code))
-            .Append(contract.Territory.EpciCode)
-            .ToFrozenSet(StringComparer.Ordinal);
-        CommuneCodes = contract.Territory.Communes.Select(c => c.Code).ToArray();
+        Qpv2024Codes = contract.Territory.Qpv.Select(q => q.Code).ToFrozenSet(StringComparer.Ordinal);
+        Qpv2015Codes = contract.Territory.Qpv2015.Select(q => q.Code).ToFrozenSet(StringComparer.Ordinal);
+        CommuneCodes = contract.Territory.Communes.Select(c => c.Code).ToFrozenSet(StringComparer.Ordinal);
+        EpciCode = contract.Territory.EpciCode;
 
         // The contract ends at the end of its last day.
         EndInstant = new DateTimeOffset(contract.End.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -149,30 +147,51 @@ internal sealed class CompiledContract
 
     public FrozenSet<string> Prohibited { get; }
 
-    public FrozenSet<string> Codes { get; }
+    /// <summary>The 2024 QPV codes of the territory.</summary>
+    public FrozenSet<string> Qpv2024Codes { get; }
 
-    public string[] CommuneCodes { get; }
+    /// <summary>The 2015 QPV codes of the territory (for clauses in the 2015 zoning).</summary>
+    public FrozenSet<string> Qpv2015Codes { get; }
+
+    /// <summary>The INSEE codes of the territory's communes.</summary>
+    public FrozenSet<string> CommuneCodes { get; }
+
+    /// <summary>The EPCI's SIREN code.</summary>
+    public string EpciCode { get; }
 
     public DateTimeOffset EndInstant { get; }
 
-    /// <summary>Whether a geographic code of the given level belongs to the territory.</summary>
-    public bool InTerritory(GeoLevel level, string code)
+    /// <summary>
+    /// Whether a geographic code of the given level belongs to the territory: a QPV code of the clause's zoning for
+    /// the QPV level, a commune code for the commune level, the EPCI's code for the EPCI level, and for IRIS a 9-digit
+    /// code starting with one of the communes' codes. A code of another level never passes (a commune code is not a QPV).
+    /// </summary>
+    public bool InTerritory(GeoLevel level, Zoning zoning, string code) => level switch
     {
-        if (level != GeoLevel.Iris)
+        GeoLevel.Qpv => (zoning == Zoning.Qpv2015 ? Qpv2015Codes : Qpv2024Codes).Contains(code),
+        GeoLevel.Commune => CommuneCodes.Contains(code),
+        GeoLevel.Epci => string.Equals(code, EpciCode, StringComparison.Ordinal),
+        GeoLevel.Iris => IsIrisOfTerritory(code),
+        _ => false,
+    };
+
+    private bool IsIrisOfTerritory(string code)
+    {
+        // An IRIS code is its commune's INSEE code followed by four digits.
+        if (code.Length != 9)
         {
-            return Codes.Contains(code);
+            return false;
         }
 
-        // An IRIS code starts with its commune's code.
-        foreach (var commune in CommuneCodes)
+        for (var i = 5; i < 9; i++)
         {
-            if (code.Length == 9 && code.StartsWith(commune, StringComparison.Ordinal))
+            if (!char.IsAsciiDigit(code[i]))
             {
-                return true;
+                return false;
             }
         }
 
-        return false;
+        return CommuneCodes.GetAlternateLookup<ReadOnlySpan<char>>().Contains(code.AsSpan(0, 5));
     }
 }
 
@@ -219,6 +238,7 @@ internal sealed class CompiledClause
         };
         PermitReasons = [new Reason(Rules.ClausePermits, contract.Contract.Id, clause.Id, null)];
         ApprovalReasons = [new Reason(Rules.ApprovalRequired, contract.Contract.Id, clause.Id, clause.Approval.ToWire())];
+        RolesSubject = string.Join('|', Roles);
     }
 
     public CompiledContract Contract { get; }
@@ -236,6 +256,9 @@ internal sealed class CompiledClause
     public string[] Roles { get; }
 
     public string[] Organisations { get; }
+
+    /// <summary>The roles the clause accepts, as the subject of a role-not-permitted reason (computed once).</summary>
+    public string RolesSubject { get; }
 
     public int KindMask { get; }
 

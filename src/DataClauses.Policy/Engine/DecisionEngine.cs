@@ -4,8 +4,11 @@ namespace DataClauses.Policy.Engine;
 
 /// <summary>
 /// The policy engine: a pure function of (contracts, request, time). It never reads data and never does I/O.
-/// Default deny; a prohibited purpose denies whatever any clause says; when several clauses apply, permit beats
-/// approval-required beats deny, and among equals the clause listed first determines the obligations.
+/// Default deny; a purpose prohibited by any contract in force on the dataset denies whatever any clause says (even
+/// when the request names another contract); only the clauses in force on the request's UTC day count (amendments);
+/// when several clauses apply, permit beats approval-required beats deny, and among equals the clause listed first
+/// (contracts in the set's order, then clauses in the contract's order) determines the obligations. An extract under
+/// a clause with no retention is denied (obligation-unsatisfiable). A denial lists every reason of every clause.
 /// </summary>
 public static class DecisionEngine
 {
@@ -14,47 +17,58 @@ public static class DecisionEngine
     private const string RoleDpo = "dpo";
 
     /// <summary>Decides on <paramref name="request"/> at instant <paramref name="now"/>.</summary>
+    /// <remarks>
+    /// The decision depends on the instant only, never on the offset it is written with: days (contract period,
+    /// amendments) are UTC days and the retention deadline is a UTC instant.
+    /// </remarks>
     public static Decision Decide(ContractSet contracts, DecisionRequest request, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(contracts);
         ArgumentNullException.ThrowIfNull(request);
 
-        if (!contracts.ByDataset.TryGetValue(request.Dataset, out var entries))
+        if (request.Dataset is null || !contracts.ByDataset.TryGetValue(request.Dataset, out var entries))
         {
-            return Deny([new Reason(Rules.NoClause, null, null, request.Dataset)]);
+            return Deny([new Reason(Rules.NoClause, request.Contract, null, request.Dataset)]);
         }
 
+        now = now.ToUniversalTime();
         var day = DateOnly.FromDateTime(now.UtcDateTime);
+
+        // Any prohibition wins, whatever other clauses or contracts say: every contract in force that governs the
+        // dataset is consulted, even when the request names another one, so that naming a contract cannot evade it.
+        if (request.Purpose is { } declared && IsProhibited(entries, declared, day))
+        {
+            var prohibitions = new List<Reason>();
+            foreach (var entry in entries)
+            {
+                var contract = entry.Contract;
+                if (contract.Contract.IsInForce(day) && contract.Prohibited.Contains(declared))
+                {
+                    prohibitions.Add(new Reason(Rules.ProhibitedPurpose, contract.Contract.Id, null, declared));
+                }
+            }
+
+            return Deny([.. prohibitions]);
+        }
 
         // First pass: find the best clause without recording anything (the common, fast path).
         CompiledClause? best = null;
         var bestEffect = Effect.Deny;
         foreach (var entry in entries)
         {
+            if (bestEffect == Effect.Permit)
+            {
+                break;
+            }
+
             var contract = entry.Contract;
-            if (request.Contract is not null && !string.Equals(request.Contract, contract.Contract.Id, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (request.Purpose is not null && contract.Prohibited.Contains(request.Purpose))
-            {
-                // Any prohibition wins, whatever other contracts say.
-                return Deny([new Reason(Rules.ProhibitedPurpose, contract.Contract.Id, null, request.Purpose)]);
-            }
-
-            if (!contract.Contract.IsInForce(day) || (request.Node is not null && !contract.Nodes.Contains(request.Node)))
+            if (!Applies(contract, request, day))
             {
                 continue;
             }
 
             foreach (var clause in entry.PeriodAt(day).Clauses)
             {
-                if (bestEffect == Effect.Permit)
-                {
-                    break;
-                }
-
                 if (!Evaluate(clause, request, null))
                 {
                     continue;
@@ -65,6 +79,10 @@ public static class DecisionEngine
                 {
                     best = clause;
                     bestEffect = effect;
+                    if (effect == Effect.Permit)
+                    {
+                        break;
+                    }
                 }
             }
         }
@@ -117,6 +135,25 @@ public static class DecisionEngine
         return Deny([.. reasons]);
     }
 
+    private static bool IsProhibited(DatasetEntry[] entries, string purpose, DateOnly day)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry.Contract.Prohibited.Contains(purpose) && entry.Contract.Contract.IsInForce(day))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a contract may decide the request: the one named (if any), in force, and trusting the node.</summary>
+    private static bool Applies(CompiledContract contract, DecisionRequest request, DateOnly day) =>
+        (request.Contract is null || string.Equals(request.Contract, contract.Contract.Id, StringComparison.Ordinal))
+        && contract.Contract.IsInForce(day)
+        && (request.Node is null || contract.Nodes.Contains(request.Node));
+
     private static Decision Deny(Reason[] reasons) => new(Effect.Deny, reasons, null, null, null, null);
 
     private static Effect EffectOf(CompiledClause clause, PolicyAction action) =>
@@ -128,14 +165,27 @@ public static class DecisionEngine
         if (request.Action == PolicyAction.Extract && clause.Clause.Retention is { } retention)
         {
             // The granted retention is the shortest of the request, the clause and the contract.
-            var max = retention.Max.AddTo(now);
-            var granted = request.Retention is { } asked ? asked.AddTo(now) : max;
+            var max = AddCapped(retention.Max, now);
+            var granted = request.Retention is { } asked ? AddCapped(asked, now) : max;
             var end = granted < max ? granted : max;
             deadline = end < clause.Contract.EndInstant ? end : clause.Contract.EndInstant;
         }
 
         var reasons = effect == Effect.Permit ? clause.PermitReasons : clause.ApprovalReasons;
         return new Decision(effect, reasons, clause.Contract.Contract, clause.Clause, clause.Obligations, deadline);
+    }
+
+    /// <summary>Adds a duration to an instant; a sum beyond the calendar's end is the calendar's end (never throws).</summary>
+    private static DateTimeOffset AddCapped(IsoDuration duration, DateTimeOffset instant)
+    {
+        try
+        {
+            return duration.AddTo(instant);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return DateTimeOffset.MaxValue;
+        }
     }
 
     /// <summary>
@@ -198,6 +248,13 @@ public static class DecisionEngine
                 return ok;
         }
 
+        if (request.Action is not (PolicyAction.Query or PolicyAction.Extract))
+        {
+            // An action the engine does not know: no role can perform it (fail closed).
+            Fail(Rules.RoleNotPermitted, ((int)request.Action).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return false;
+        }
+
         // Query and extract.
         if (!clause.Is(Tier.Open))
         {
@@ -206,7 +263,7 @@ public static class DecisionEngine
                 return false;
             }
 
-            if (!HasAnyRole(requester, clause.Roles) && Fail(Rules.RoleNotPermitted, string.Join('|', clause.Roles)))
+            if (!HasAnyRole(requester, clause.Roles) && Fail(Rules.RoleNotPermitted, clause.RolesSubject))
             {
                 return false;
             }
@@ -300,7 +357,7 @@ public static class DecisionEngine
             {
                 for (var v = 0; v < filter.Values.Count; v++)
                 {
-                    if (!clause.Contract.InTerritory(level, filter.Values[v]))
+                    if (!clause.Contract.InTerritory(level, clause.Clause.Zoning, filter.Values[v]))
                     {
                         rule = Rules.FilterOutsideTerritory;
                         subject = filter.Values[v];

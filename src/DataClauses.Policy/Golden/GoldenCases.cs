@@ -127,6 +127,11 @@ public static class GoldenCases
 
     private static void Compare(YamlMappingNode expect, JsonElement actual, List<string> failures)
     {
+        if (Child(expect, "effect") is null)
+        {
+            failures.Add("expect.effect: required (permit, deny or approval-required)");
+        }
+
         foreach (var (keyNode, value) in expect.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value!;
@@ -135,6 +140,7 @@ public static class GoldenCases
                 case "effect":
                 case "clause":
                 case "contract":
+                case "determiningClauses":
                     CompareValue(key, value, actual.GetProperty(key), failures);
                     break;
                 case "reasons":
@@ -158,7 +164,13 @@ public static class GoldenCases
                         break;
                     }
 
-                    foreach (var (obligationKey, obligationValue) in ((YamlMappingNode)value).Children)
+                    if (value is not YamlMappingNode expectedObligations)
+                    {
+                        failures.Add("obligations: expected a mapping (or null)");
+                        break;
+                    }
+
+                    foreach (var (obligationKey, obligationValue) in expectedObligations.Children)
                     {
                         var name = ((YamlScalarNode)obligationKey).Value!;
                         if (!obligations.TryGetProperty(name, out var actualValue))
@@ -172,7 +184,7 @@ public static class GoldenCases
 
                     break;
                 default:
-                    failures.Add($"expect.{key}: unknown expectation (effect, contract, clause, reasons, obligations)");
+                    failures.Add($"expect.{key}: unknown expectation (effect, contract, clause, determiningClauses, reasons, obligations)");
                     break;
             }
         }

@@ -108,7 +108,8 @@ public static class DecisionJson
         writer.WriteString("finestGeography", obligations.FinestGeography.ToWire());
         WriteNullable(writer, "maxRetention", obligations.MaxRetention?.ToString());
         writer.WriteString("retentionEnd", obligations.RetentionEnd.ToWire());
-        WriteNullable(writer, "retentionDeadline", retentionDeadline?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        // Always the UTC instant: the 'Z' must never be written after a local time.
+        WriteNullable(writer, "retentionDeadline", retentionDeadline?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
         writer.WriteNumber("approvalsRequired", obligations.ApprovalsRequired);
         writer.WriteBoolean("audit", obligations.Audit);
         writer.WriteEndObject();

@@ -13,6 +13,8 @@ public static class RequestJson
     private static readonly string[] Fields =
         ["requester", "action", "dataset", "dimensions", "measures", "filters", "purpose", "retention", "node", "contract", "zoning"];
 
+    private static readonly string[] RequesterFields = ["id", "organisation", "roles"];
+
     /// <summary>Parses a request; returns null and the errors when it is not valid.</summary>
     public static (DecisionRequest? Request, IReadOnlyList<string> Errors) Parse(JsonElement root)
     {
@@ -22,28 +24,20 @@ public static class RequestJson
             return (null, ["$: a request must be a JSON object"]);
         }
 
-        foreach (var property in root.EnumerateObject())
-        {
-            if (!Fields.Contains(property.Name, StringComparer.Ordinal))
-            {
-                errors.Add($"$.{property.Name}: unknown field; expected one of: {string.Join(", ", Fields)}");
-            }
-        }
+        CheckFields(root, "$", Fields, errors);
 
         Requester? requester = null;
-        if (!root.TryGetProperty("requester", out var requesterElement) || requesterElement.ValueKind != JsonValueKind.Object)
+        if (!root.TryGetProperty("requester", out var requesterElement) || requesterElement.ValueKind == JsonValueKind.Null)
         {
             errors.Add("$.requester: required object with id, organisation and roles");
         }
+        else if (requesterElement.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$.requester: must be an object with id, organisation and roles");
+        }
         else
         {
-            foreach (var property in requesterElement.EnumerateObject())
-            {
-                if (property.Name is not ("id" or "organisation" or "roles"))
-                {
-                    errors.Add($"$.requester.{property.Name}: unknown field; expected one of: id, organisation, roles");
-                }
-            }
+            CheckFields(requesterElement, "$.requester", RequesterFields, errors);
 
             var id = String(requesterElement, "id", "$.requester.id", errors, required: true);
             var organisation = String(requesterElement, "organisation", "$.requester.organisation", errors, required: true);
@@ -79,12 +73,20 @@ public static class RequestJson
             }
             else
             {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in filtersElement.EnumerateObject())
                 {
-                    var values = Strings(filtersElement, property.Name, $"$.filters.{property.Name}", errors);
-                    if (values.Count == 0)
+                    var path = PathOf("$.filters", property.Name);
+                    if (!seen.Add(property.Name))
                     {
-                        errors.Add($"$.filters.{property.Name}: a filter needs at least one value");
+                        errors.Add($"{path}: repeated field");
+                        continue;
+                    }
+
+                    var values = StringsOf(property.Value, path, errors);
+                    if (property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() == 0)
+                    {
+                        errors.Add($"{path}: a filter needs at least one value");
                     }
 
                     filters.Add(new Filter(property.Name, values));
@@ -115,7 +117,7 @@ public static class RequestJson
             }
             else
             {
-                errors.Add($"$.zoning: '{zoningText}' is not one of: qpv2015, qpv2024");
+                errors.Add($"$.zoning: '{zoningText}' is not one of: {string.Join(", ", WireNames.NamesOf<Zoning>())}");
             }
         }
 
@@ -142,6 +144,36 @@ public static class RequestJson
         }, errors);
     }
 
+    /// <summary>Reports unknown and repeated fields of an object (a repeated field is ambiguous: fail closed).</summary>
+    private static void CheckFields(JsonElement element, string path, string[] known, List<string> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            var at = PathOf(path, property.Name);
+            if (!known.Contains(property.Name, StringComparer.Ordinal))
+            {
+                errors.Add($"{at}: unknown field; expected one of: {string.Join(", ", known)}");
+            }
+            else if (!seen.Add(property.Name))
+            {
+                errors.Add($"{at}: repeated field");
+            }
+        }
+    }
+
+    /// <summary>The JSON path of a member: dot notation for plain names, bracket notation otherwise.</summary>
+    private static string PathOf(string parent, string name)
+    {
+        var plain = name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_');
+        foreach (var c in name)
+        {
+            plain &= char.IsAsciiLetterOrDigit(c) || c is '_' or '-';
+        }
+
+        return plain ? $"{parent}.{name}" : $"{parent}['{name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)}']";
+    }
+
     private static string? String(JsonElement parent, string name, string path, List<string> errors, bool required)
     {
         if (!parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
@@ -165,8 +197,13 @@ public static class RequestJson
 
     private static List<string> Strings(JsonElement parent, string name, string path, List<string> errors)
     {
+        return parent.TryGetProperty(name, out var element) ? StringsOf(element, path, errors) : [];
+    }
+
+    private static List<string> StringsOf(JsonElement element, string path, List<string> errors)
+    {
         var list = new List<string>();
-        if (!parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        if (element.ValueKind == JsonValueKind.Null)
         {
             return list;
         }

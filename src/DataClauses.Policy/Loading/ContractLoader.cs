@@ -53,7 +53,7 @@ public static class ContractLoader
             }
             else
             {
-                errors.Add(new PolicyError(path, 1, 1, "file-not-found", $"no contract file or directory at '{path}'"));
+                errors.Add(new PolicyError(path, 1, 1, PolicyErrorCodes.FileNotFound, $"no contract file or directory at '{path}'"));
             }
         }
 

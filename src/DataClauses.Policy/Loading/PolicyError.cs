@@ -15,7 +15,10 @@ public sealed record PolicyError(string File, int Line, int Column, string Code,
 /// <summary>The stable codes of contract errors; policies/README.md lists them with examples.</summary>
 public static class PolicyErrorCodes
 {
-    /// <summary>The file is not well-formed YAML.</summary>
+    /// <summary>A path given to the loader is neither a file nor a directory.</summary>
+    public const string FileNotFound = "file-not-found";
+
+    /// <summary>The file is not well-formed YAML, is empty, repeats a key in a mapping or holds more than one document.</summary>
     public const string YamlSyntax = "yaml-syntax";
 
     /// <summary>A key the format does not define.</summary>
@@ -30,10 +33,10 @@ public static class PolicyErrorCodes
     /// <summary>A value of the right type but not acceptable (date, duration, enumeration, identifier…).</summary>
     public const string InvalidValue = "invalid-value";
 
-    /// <summary>Two items share an identifier.</summary>
+    /// <summary>Two items share an identifier (or two files a contract id).</summary>
     public const string DuplicateId = "duplicate-id";
 
-    /// <summary>A reference to an undeclared purpose, dataset, organisation, dimension or clause.</summary>
+    /// <summary>A reference to an undeclared purpose, dataset, organisation, dimension, measure, commune or clause.</summary>
     public const string UnknownReference = "unknown-reference";
 
     /// <summary>A clause grants a prohibited purpose.</summary>
@@ -42,18 +45,22 @@ public static class PolicyErrorCodes
     /// <summary>A retention longer than the contract itself.</summary>
     public const string RetentionExceedsContract = "retention-exceeds-contract";
 
-    /// <summary>A disclosure threshold that protects nothing (minimum count below 1, k outside 0–100…).</summary>
+    /// <summary>A disclosure threshold out of range (minimum count outside 1–1000, dominance n outside 1–10, k or p outside 1–100).</summary>
     public const string InvalidThreshold = "invalid-threshold";
 
-    /// <summary>A QPV code not in the 2024 format (or a 2015 code where the zoning does not allow it).</summary>
+    /// <summary>A QPV code not in the format of its list (2024 codes in territory.qpv, 2015 codes in territory.qpv2015).</summary>
     public const string InvalidQpvCode = "invalid-qpv-code";
 
     /// <summary>A clause and its dataset in different zonings, or 2015 codes without a 2015 clause.</summary>
     public const string ZoningMismatch = "zoning-mismatch";
 
-    /// <summary>An end before a start, or a date outside the contract period.</summary>
+    /// <summary>An end before a start, an amendment effective before it is signed or before the previous one, or a date outside the contract period.</summary>
     public const string InvalidPeriod = "invalid-period";
 
-    /// <summary>A clause whose provider is not the dataset's provider, or a provider among its own recipients' kinds.</summary>
+    /// <summary>
+    /// Two statements that cannot both hold: a purpose both permitted and prohibited, a clause whose provider is not
+    /// the dataset's, a dimension finer than the clause's finest geography, a sum rule without a sum measure, values on
+    /// a geographic dimension.
+    /// </summary>
     public const string Contradiction = "contradiction";
 }

@@ -14,6 +14,10 @@ internal sealed class YamlMap
     private readonly ErrorSink _errors;
     private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> _entries = new(StringComparer.Ordinal);
 
+    // Required keys an unknown key looks like a misspelling of: the unknown key's error already names them,
+    // so their absence is not reported a second time (one typo, one error).
+    private readonly HashSet<string> _suggested = new(StringComparer.Ordinal);
+
     private YamlMap(ErrorSink errors, YamlMappingNode node, string context)
     {
         _errors = errors;
@@ -27,7 +31,7 @@ internal sealed class YamlMap
             }
             else
             {
-                errors.Add(key, PolicyErrorCodes.InvalidType, $"keys of {context} must be plain words");
+                errors.Add(key, PolicyErrorCodes.InvalidType, $"keys of {context} must be plain words, not {Describe(key)}");
             }
         }
     }
@@ -36,25 +40,101 @@ internal sealed class YamlMap
 
     public string Context { get; }
 
+    /// <summary>True when the mapping has a key outside the allowed set (already reported).</summary>
+    public bool HasUnknownKeys { get; private set; }
+
     /// <summary>Wraps <paramref name="node"/> as a mapping, or records an error and returns null.</summary>
     public static YamlMap? From(ErrorSink errors, YamlNode node, string context, params string[] allowedKeys)
     {
         if (node is not YamlMappingNode mapping)
         {
-            errors.Add(node, PolicyErrorCodes.InvalidType, $"{context} must be a mapping (key: value)");
+            errors.Add(node, PolicyErrorCodes.InvalidType, $"{context} must be a mapping (key: value), not {Describe(node)}");
             return null;
         }
 
         var map = new YamlMap(errors, mapping, context);
         foreach (var (name, (key, _)) in map._entries)
         {
-            if (!allowedKeys.Contains(name, StringComparer.Ordinal))
+            if (allowedKeys.Contains(name, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            map.HasUnknownKeys = true;
+            var suggestion = allowedKeys.FirstOrDefault(k => !map._entries.ContainsKey(k) && LooksLike(name, k));
+            if (suggestion is not null)
+            {
+                map._suggested.Add(suggestion);
+                errors.Add(key, PolicyErrorCodes.UnknownKey, $"unknown key '{name}' in {context}; did you mean '{suggestion}'?");
+            }
+            else
             {
                 errors.Add(key, PolicyErrorCodes.UnknownKey, $"unknown key '{name}' in {context}; expected one of: {string.Join(", ", allowedKeys)}");
             }
         }
 
         return map;
+    }
+
+    /// <summary>What a node is, for messages: "a list", "a mapping", "an empty value" or "a single value".</summary>
+    public static string Describe(YamlNode node) => node switch
+    {
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        YamlScalarNode scalar when IsNull(scalar) => "an empty value",
+        _ => "a single value",
+    };
+
+    /// <summary>The value of <paramref name="key"/> when <paramref name="node"/> is a mapping holding a non-empty scalar there.</summary>
+    public static string? Peek(YamlNode node, string key) =>
+        node is YamlMappingNode mapping
+        && mapping.Children.TryGetValue(new YamlScalarNode(key), out var value)
+        && value is YamlScalarNode { Value: { Length: > 0 } text } scalar
+        && !IsNull(scalar)
+            ? text
+            : null;
+
+    private static bool IsNull(YamlScalarNode scalar) =>
+        scalar.Style == ScalarStyle.Plain && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
+
+    /// <summary>True when <paramref name="typed"/> is probably a misspelling of <paramref name="expected"/>.</summary>
+    private static bool LooksLike(string typed, string expected)
+    {
+        static string Fold(string s) => s.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+
+        var (a, b) = (Fold(typed), Fold(expected));
+        if (string.Equals(a, b, StringComparison.Ordinal)
+            || (Math.Min(a.Length, b.Length) >= 3 && (a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal))))
+        {
+            return true;
+        }
+
+        var distance = Distance(typed, expected);
+        return distance == 1 || (distance == 2 && Math.Min(typed.Length, expected.Length) >= 6);
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
     }
 
     public bool Has(string key) => _entries.ContainsKey(key);
@@ -66,7 +146,7 @@ internal sealed class YamlMap
     public YamlNode? Required(string key)
     {
         var value = Get(key);
-        if (value is null)
+        if (value is null && !_suggested.Contains(key))
         {
             _errors.Add(Node, PolicyErrorCodes.MissingKey, $"missing required key '{key}' in {Context}");
         }
@@ -84,7 +164,7 @@ internal sealed class YamlMap
     {
         if (node is YamlScalarNode scalar && scalar.Value is not null)
         {
-            if (scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null")
+            if (IsNull(scalar) || string.IsNullOrWhiteSpace(scalar.Value))
             {
                 _errors.Add(node, PolicyErrorCodes.InvalidValue, $"{what} must not be empty");
                 return null;
@@ -93,7 +173,7 @@ internal sealed class YamlMap
             return scalar.Value;
         }
 
-        _errors.Add(node, PolicyErrorCodes.InvalidType, $"{what} must be a single value");
+        _errors.Add(node, PolicyErrorCodes.InvalidType, $"{what} must be a single value, not {Describe(node)}");
         return null;
     }
 
@@ -108,7 +188,7 @@ internal sealed class YamlMap
         var text = Scalar(node, what);
         if (text is not null && !Identifiers.IsValidId(text))
         {
-            _errors.Add(node, PolicyErrorCodes.InvalidValue, $"{what} '{text}' is not a valid identifier (lowercase letters, digits, '-', '_' or '.', starting with a letter or digit, at most 100 characters)");
+            _errors.Add(node, PolicyErrorCodes.InvalidValue, $"{what} must be an identifier (lowercase letters, digits, '-', '_' or '.', starting and ending with a letter or digit, at most 100 characters), not '{text}'");
             return null;
         }
 
@@ -134,7 +214,7 @@ internal sealed class YamlMap
             return date;
         }
 
-        _errors.Add(node, PolicyErrorCodes.InvalidValue, $"'{key}' in {Context} must be a date written YYYY-MM-DD, not '{text}'");
+        _errors.Add(node, PolicyErrorCodes.InvalidValue, $"'{key}' in {Context} must be a calendar date written YYYY-MM-DD, not '{text}'");
         return null;
     }
 
@@ -265,7 +345,7 @@ internal sealed class YamlMap
             return value;
         }
 
-        _errors.Add(node, PolicyErrorCodes.InvalidValue, $"{what} '{text}' is not one of: {string.Join(", ", WireNames.NamesOf<T>())}");
+        _errors.Add(node, PolicyErrorCodes.InvalidValue, $"{what} must be one of: {string.Join(", ", WireNames.NamesOf<T>())}, not '{text}'");
         return null;
     }
 
@@ -280,7 +360,7 @@ internal sealed class YamlMap
 
         if (node is not YamlSequenceNode sequence)
         {
-            _errors.Add(node, PolicyErrorCodes.InvalidType, $"'{key}' in {Context} must be a list");
+            _errors.Add(node, PolicyErrorCodes.InvalidType, $"'{key}' in {Context} must be a list, not {Describe(node)}");
             return [];
         }
 

@@ -36,12 +36,37 @@ public readonly partial record struct IsoDuration(int Years, int Months, int Wee
         int Part(string group) => match.Groups[group].Success ? int.Parse(match.Groups[group].ValueSpan, CultureInfo.InvariantCulture) : 0;
     }
 
-    /// <summary>Adds the duration to an instant, calendar units first (years, months), then fixed ones.</summary>
-    public DateTimeOffset AddTo(DateTimeOffset instant) =>
-        instant.AddYears(Years).AddMonths(Months).AddDays((Weeks * 7) + Days).AddHours(Hours).AddMinutes(Minutes).AddSeconds(Seconds);
+    /// <summary>
+    /// Adds the duration to an instant, calendar units first (years, months), then fixed ones. A result past the
+    /// end of the calendar is <see cref="DateTimeOffset.MaxValue"/>: a duration that long never ends.
+    /// </summary>
+    public DateTimeOffset AddTo(DateTimeOffset instant)
+    {
+        try
+        {
+            return instant.AddYears(Years).AddMonths(Months).AddDays((Weeks * 7L) + Days).AddHours(Hours).AddMinutes(Minutes).AddSeconds(Seconds);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return DateTimeOffset.MaxValue;
+        }
+    }
 
-    /// <summary>Adds the duration to a date (time components are ignored).</summary>
-    public DateOnly AddTo(DateOnly date) => date.AddYears(Years).AddMonths(Months).AddDays((Weeks * 7) + Days);
+    /// <summary>
+    /// Adds the duration to a date (time components are ignored). A result past the end of the calendar is
+    /// <see cref="DateOnly.MaxValue"/>.
+    /// </summary>
+    public DateOnly AddTo(DateOnly date)
+    {
+        try
+        {
+            return date.AddYears(Years).AddMonths(Months).AddDays((Weeks * 7) + Days);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return DateOnly.MaxValue;
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString()

@@ -29,6 +29,8 @@ public static class WireNames
 
     private static readonly FrozenDictionary<string, Tier> Tiers = Map(("open", Tier.Open), ("aggregated", Tier.Aggregated), ("protected", Tier.Protected));
 
+    private static readonly FrozenDictionary<string, MeasureKind> MeasureKinds = Map(("count", MeasureKind.Count), ("sum", MeasureKind.Sum));
+
     private static readonly FrozenDictionary<string, PolicyAction> Actions = Map(
         ("query", PolicyAction.Query), ("extract", PolicyAction.Extract), ("publish", PolicyAction.Publish),
         ("approve", PolicyAction.Approve), ("audit-read", PolicyAction.AuditRead));
@@ -63,6 +65,9 @@ public static class WireNames
     /// <summary>Parses a tier name.</summary>
     public static bool TryParse(string text, out Tier value) => Tiers.TryGetValue(text, out value);
 
+    /// <summary>Parses a measure kind name.</summary>
+    public static bool TryParse(string text, out MeasureKind value) => MeasureKinds.TryGetValue(text, out value);
+
     /// <summary>Parses an action name.</summary>
     public static bool TryParse(string text, out PolicyAction value) => Actions.TryGetValue(text, out value);
 
@@ -80,6 +85,7 @@ public static class WireNames
             var t when t == typeof(ApprovalMode) => [.. Approvals.Keys.Order(StringComparer.Ordinal)],
             var t when t == typeof(RetentionEnd) => [.. RetentionEnds.Keys.Order(StringComparer.Ordinal)],
             var t when t == typeof(Tier) => [.. Tiers.Keys.Order(StringComparer.Ordinal)],
+            var t when t == typeof(MeasureKind) => [.. MeasureKinds.Keys.Order(StringComparer.Ordinal)],
             var t when t == typeof(PolicyAction) => [.. Actions.Keys.Order(StringComparer.Ordinal)],
             var t when t == typeof(Effect) => [.. Effects.Keys.Order(StringComparer.Ordinal)],
             _ => throw new NotSupportedException($"No wire names for {typeof(T).Name}."),
