@@ -1,5 +1,10 @@
 using BenchmarkDotNet.Running;
 
 // Runs the suites named on the command line, e.g.:
-//   dotnet run -c Release --project tests/DataClauses.Benchmarks -- --filter '*Decision*'
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+//   dotnet run -c Release --project tests/DataClauses.Benchmarks --artifacts-path /tmp/art-bench -- --filter '*Decision*'
+// Benchmarks run in this process (BenchmarkDotNet's --inProcess, added unless given): the default out-of-process
+// toolchain rebuilds the projects into the source tree's bin/ and obj/, which several builds share here, and ignores
+// --artifacts-path. Job options (--job short, …) still apply.
+string[] inProcess = ["--inProcess", "-i"];
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
+    .Run(args.Any(a => inProcess.Contains(a, StringComparer.OrdinalIgnoreCase)) ? args : [.. args, "--inProcess"]);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using DataClauses.Policy.Engine;
 using DataClauses.Policy.Golden;
@@ -12,6 +13,14 @@ namespace DataClauses.Cli.Commands;
 /// <summary><c>dataclauses policy lint|test|explain|odrl</c>: contracts as code, for partner IT teams and DPOs.</summary>
 internal static class PolicyCommands
 {
+    private static readonly string[] InstantFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ssK",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd",
+    ];
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var policy = new Command("policy", "Check, test and explain contract files.");
@@ -28,20 +37,13 @@ internal static class PolicyCommands
         var command = new Command("lint", "Validate contract files; print path:line:col: error CODE: message for every problem.") { paths };
         command.SetAction(parse =>
         {
-            var result = ContractLoader.Load(parse.GetValue(paths)!);
-            foreach (var problem in result.Errors)
+            if (LoadContracts(parse.GetValue(paths)!, error) is not { } result)
             {
-                error.WriteLine(problem.ToString());
-            }
-
-            if (!result.IsValid)
-            {
-                error.WriteLine($"{result.Errors.Count} error(s).");
-                return 1;
+                return CliApp.Failure;
             }
 
             output.WriteLine($"{result.Contracts.Count} contract(s) valid: {string.Join(", ", result.Contracts.Select(c => c.Id))}.");
-            return 0;
+            return CliApp.Success;
         });
         return command;
     }
@@ -56,10 +58,15 @@ internal static class PolicyCommands
             if (!File.Exists(target) && !Directory.Exists(target))
             {
                 error.WriteLine($"{target}:1:1: error file-not-found: no golden case file or directory there");
-                return 1;
+                return CliApp.Failure;
             }
 
             var results = GoldenCases.Run(target);
+            if (results.Count == 0)
+            {
+                error.WriteLine($"{target}:1:1: error no-cases: no golden case there (*.yaml, *.yml)");
+            }
+
             foreach (var failed in results.Where(r => !r.Passed))
             {
                 foreach (var failure in failed.Failures)
@@ -71,7 +78,7 @@ internal static class PolicyCommands
             var passed = results.Count(r => r.Passed);
             var failedCount = results.Count - passed;
             output.WriteLine($"{passed} passed, {failedCount} failed");
-            return failedCount == 0 && results.Count > 0 ? 0 : 1;
+            return failedCount == 0 && results.Count > 0 ? CliApp.Success : CliApp.Failure;
         });
         return command;
     }
@@ -84,28 +91,30 @@ internal static class PolicyCommands
         var command = new Command("explain", "Print the decision on a request as JSON.") { policies, request, at };
         command.SetAction(parse =>
         {
-            var load = ContractLoader.Load([parse.GetValue(policies)!]);
-            if (!load.IsValid)
+            var instant = TimeProvider.System.GetUtcNow();
+            if (parse.GetValue(at) is { } atText && !TryParseInstant(atText, out instant))
             {
-                foreach (var problem in load.Errors)
-                {
-                    error.WriteLine(problem.ToString());
-                }
+                error.WriteLine($"--at: '{atText}' is not an ISO-8601 instant (e.g. 2025-03-01T10:00:00Z or 2025-03-01)");
+                return CliApp.Failure;
+            }
 
-                return 1;
+            if (LoadContracts([parse.GetValue(policies)!], error) is not { } load)
+            {
+                return CliApp.Failure;
             }
 
             var requestPath = parse.GetValue(request)!;
             if (!File.Exists(requestPath))
             {
                 error.WriteLine($"{requestPath}:1:1: error file-not-found: no request file there");
-                return 1;
+                return CliApp.Failure;
             }
 
+            var text = File.ReadAllText(requestPath);
             DecisionRequest? decisionRequest;
             try
             {
-                using var json = JsonDocument.Parse(File.ReadAllText(requestPath));
+                using var json = JsonDocument.Parse(text);
                 (decisionRequest, var problems) = RequestJson.Parse(json.RootElement);
                 foreach (var problem in problems)
                 {
@@ -114,26 +123,20 @@ internal static class PolicyCommands
             }
             catch (JsonException ex)
             {
-                error.WriteLine($"{requestPath}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: error invalid-json: {ex.Message}");
-                return 1;
+                var line = (int)(ex.LineNumber ?? 0);
+                var column = CharacterColumn(text, line, (int)(ex.BytePositionInLine ?? 0));
+                error.WriteLine($"{requestPath}:{line + 1}:{column + 1}: error invalid-json: {WithoutPosition(ex.Message)}");
+                return CliApp.Failure;
             }
 
             if (decisionRequest is null)
             {
-                return 1;
-            }
-
-            var instant = TimeProvider.System.GetUtcNow();
-            if (parse.GetValue(at) is { } atText
-                && !DateTimeOffset.TryParse(atText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant))
-            {
-                error.WriteLine($"--at: '{atText}' is not an ISO-8601 instant (e.g. 2025-03-01T10:00:00Z)");
-                return 1;
+                return CliApp.Failure;
             }
 
             var decision = DecisionEngine.Decide(load.ToContractSet(), decisionRequest, instant);
             output.WriteLine(DecisionJson.ToJson(decision));
-            return 0;
+            return CliApp.Success;
         });
         return command;
     }
@@ -144,20 +147,65 @@ internal static class PolicyCommands
         var command = new Command("odrl", "Print the contracts as ODRL 2.2 JSON-LD.") { policies };
         command.SetAction(parse =>
         {
-            var load = ContractLoader.Load([parse.GetValue(policies)!]);
-            if (!load.IsValid)
+            if (LoadContracts([parse.GetValue(policies)!], error) is not { } load)
             {
-                foreach (var problem in load.Errors)
-                {
-                    error.WriteLine(problem.ToString());
-                }
-
-                return 1;
+                return CliApp.Failure;
             }
 
             output.WriteLine(OdrlExporter.ToJsonLd(load.Contracts));
-            return 0;
+            return CliApp.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Loads contracts, printing every error (and their count) on <paramref name="error"/>; null when any file is
+    /// invalid or when the paths hold no contract at all (an empty directory is a mistake, not an empty policy).
+    /// </summary>
+    private static LoadResult? LoadContracts(IReadOnlyList<string> paths, TextWriter error)
+    {
+        var result = ContractLoader.Load(paths);
+        foreach (var problem in result.Errors)
+        {
+            error.WriteLine(problem.ToString());
+        }
+
+        if (!result.IsValid)
+        {
+            error.WriteLine($"{result.Errors.Count} error(s).");
+            return null;
+        }
+
+        if (result.Contracts.Count == 0)
+        {
+            error.WriteLine($"{string.Join(", ", paths)}:1:1: error no-contract: no contract file there (*.yaml, *.yml)");
+            return null;
+        }
+
+        return result;
+    }
+
+    /// <summary>An ISO-8601 instant (an offset or Z; UTC when there is none) or a date (its midnight, UTC).</summary>
+    private static bool TryParseInstant(string text, out DateTimeOffset instant) =>
+        DateTimeOffset.TryParseExact(text, InstantFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant);
+
+    /// <summary>The 0-based character column of a 0-based UTF-8 byte position in a line (what <see cref="JsonException"/> reports).</summary>
+    private static int CharacterColumn(string text, int line, int bytePosition)
+    {
+        var lines = text.Split('\n');
+        if (line >= lines.Length)
+        {
+            return bytePosition;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(lines[line]);
+        return Encoding.UTF8.GetCharCount(bytes, 0, Math.Min(bytePosition, bytes.Length));
+    }
+
+    /// <summary>System.Text.Json appends the (0-based) position to its messages; the line already gives it, 1-based.</summary>
+    private static string WithoutPosition(string message)
+    {
+        var index = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return index >= 0 ? message[..index] : message;
     }
 }

@@ -13,12 +13,16 @@ public sealed class ContractSet
     {
         Contracts = contracts;
         ByDataset = byDataset;
+        Index = byDataset.ToFrozenDictionary(p => p.Key, p => new DatasetIndex(p.Value), StringComparer.Ordinal);
     }
 
     /// <summary>The contracts.</summary>
     public IReadOnlyList<Contract> Contracts { get; }
 
     internal FrozenDictionary<string, DatasetEntry[]> ByDataset { get; }
+
+    /// <summary>Per dataset: the entries relevant to each organisation and the contracts prohibiting each purpose.</summary>
+    internal FrozenDictionary<string, DatasetIndex> Index { get; }
 
     /// <summary>An empty set (denies everything).</summary>
     public static ContractSet Empty { get; } = Create([]);
@@ -87,6 +91,39 @@ public sealed class ContractSet
     }
 }
 
+/// <summary>
+/// What deciding on one dataset needs, precomputed: the entries an organisation can be granted anything by (the
+/// contracts it signs, plus those with an open-tier clause), and the contracts prohibiting each purpose.
+/// </summary>
+internal sealed class DatasetIndex
+{
+    public DatasetIndex(DatasetEntry[] entries)
+    {
+        All = entries;
+        OpenOnly = [.. entries.Where(e => e.HasOpenClause)];
+        var organisations = entries.SelectMany(e => e.Contract.Kinds.Keys).Distinct(StringComparer.Ordinal);
+        ByOrganisation = organisations.ToFrozenDictionary(
+            o => o,
+            o => entries.Where(e => e.HasOpenClause || e.Contract.Kinds.ContainsKey(o)).ToArray(),
+            StringComparer.Ordinal);
+        Prohibiting = entries.SelectMany(e => e.Contract.Prohibited.Select(p => (Purpose: p, e.Contract)))
+            .GroupBy(p => p.Purpose, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.Select(p => p.Contract).Distinct().ToArray(), StringComparer.Ordinal);
+    }
+
+    public DatasetEntry[] All { get; }
+
+    public DatasetEntry[] OpenOnly { get; }
+
+    public FrozenDictionary<string, DatasetEntry[]> ByOrganisation { get; }
+
+    public FrozenDictionary<string, CompiledContract[]> Prohibiting { get; }
+
+    /// <summary>The entries that could grant anything to an organisation, in contract order.</summary>
+    public DatasetEntry[] RelevantTo(string organisation) =>
+        ByOrganisation.TryGetValue(organisation, out var entries) ? entries : OpenOnly;
+}
+
 /// <summary>One contract's view of one dataset: its clauses over time.</summary>
 internal sealed class DatasetEntry(CompiledContract contract, DatasetDeclaration dataset, ClausePeriod[] timeline)
 {
@@ -95,6 +132,9 @@ internal sealed class DatasetEntry(CompiledContract contract, DatasetDeclaration
     public DatasetDeclaration Dataset { get; } = dataset;
 
     public ClausePeriod[] Timeline { get; } = timeline;
+
+    /// <summary>Whether any period has an open-tier clause (granted to every organisation).</summary>
+    public bool HasOpenClause { get; } = timeline.Any(p => p.Clauses.Any(c => c.Is(Tier.Open)));
 
     /// <summary>The last period starting on or before <paramref name="day"/> (the first one before the contract starts).</summary>
     public ClausePeriod PeriodAt(DateOnly day)
@@ -111,11 +151,39 @@ internal sealed class DatasetEntry(CompiledContract contract, DatasetDeclaration
 }
 
 /// <summary>The clauses on one dataset in force from <see cref="Start"/> until the next period.</summary>
-internal sealed class ClausePeriod(DateOnly start, CompiledClause[] clauses)
+internal sealed class ClausePeriod
 {
-    public DateOnly Start { get; } = start;
+    public ClausePeriod(DateOnly start, CompiledClause[] clauses)
+    {
+        Start = start;
+        Clauses = clauses;
+        Open = [.. clauses.Where(c => c.IsOpen)];
+        var organisations = clauses.Length == 0 ? [] : clauses[0].Contract.Kinds.Keys.ToArray();
+        ForRecipient = organisations.ToFrozenDictionary(
+            o => o,
+            o => clauses.Where(c => c.IsOpen || c.Organisations.Contains(o, StringComparer.Ordinal) || (c.KindMask & (1 << (int)c.Contract.Kinds[o])) != 0).ToArray(),
+            StringComparer.Ordinal);
+        ForProvider = clauses.GroupBy(c => c.Clause.Provider, StringComparer.Ordinal).ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+    }
 
-    public CompiledClause[] Clauses { get; } = clauses;
+    public DateOnly Start { get; }
+
+    /// <summary>Every clause in force in the period, in contract order.</summary>
+    public CompiledClause[] Clauses { get; }
+
+    private CompiledClause[] Open { get; }
+
+    private FrozenDictionary<string, CompiledClause[]> ForRecipient { get; }
+
+    private FrozenDictionary<string, CompiledClause[]> ForProvider { get; }
+
+    /// <summary>
+    /// The clauses that could permit an action to an organisation, in contract order: those it receives (or open
+    /// ones) for queries and extracts, those it provides for publishing, approving and reading the audit.
+    /// </summary>
+    public CompiledClause[] CandidatesFor(PolicyAction action, string organisation) => action is PolicyAction.Query or PolicyAction.Extract
+        ? ForRecipient.TryGetValue(organisation, out var received) ? received : Open
+        : ForProvider.TryGetValue(organisation, out var provided) ? provided : [];
 }
 
 /// <summary>A contract with lookups for deciding.</summary>
@@ -236,6 +304,7 @@ internal sealed class CompiledClause
             RetentionEnd = clause.Retention?.AtEnd ?? RetentionEnd.Delete,
             ApprovalsRequired = approvals,
         };
+        IsOpen = clause.Publication?.Tier == Tier.Open;
         PermitReasons = [new Reason(Rules.ClausePermits, contract.Contract.Id, clause.Id, null)];
         ApprovalReasons = [new Reason(Rules.ApprovalRequired, contract.Contract.Id, clause.Id, clause.Approval.ToWire())];
         RolesSubject = string.Join('|', Roles);
@@ -273,4 +342,7 @@ internal sealed class CompiledClause
     public Reason[] ApprovalReasons { get; }
 
     public bool Is(Tier tier) => Clause.Publication?.Tier == tier;
+
+    /// <summary>Whether the clause is in the open tier (granted to every organisation and role).</summary>
+    public bool IsOpen { get; }
 }

@@ -97,6 +97,26 @@ public sealed class DecisionPropertyTests
     }
 
     [Fact]
+    public void The_fast_path_agrees_with_the_full_evaluation_on_every_clause()
+    {
+        // The first pass decides with DecisionEngine.Passes; denials are explained by Evaluate. They must agree.
+        Prop.ForAll(CaseGen.ToArbitrary(), testCase =>
+        {
+            var day = DateOnly.FromDateTime(testCase.At.UtcDateTime);
+            foreach (var entry in Demo.Contracts.ByDataset.GetValueOrDefault(testCase.Request.Dataset) ?? [])
+            {
+                var kindBit = entry.Contract.Kinds.TryGetValue(testCase.Request.Requester.Organisation, out var kind) ? 1 << (int)kind : 0;
+                foreach (var clause in entry.PeriodAt(day).Clauses)
+                {
+                    var reasons = new List<Reason>();
+                    var full = DecisionEngine.Evaluate(clause, testCase.Request, reasons);
+                    DecisionEngine.Passes(clause, testCase.Request, kindBit).ShouldBe(full, $"clause {clause.Clause.Id}: {string.Join(", ", reasons.Select(r => r.Rule))}");
+                }
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(5000).WithQuietOnSuccess(true));
+    }
+
+    [Fact]
     public void The_random_requests_reach_every_effect_and_most_rules()
     {
         // Guards the generator: properties over requests that are all denied for the same reason prove nothing.
