@@ -14,8 +14,10 @@ log() { printf '\033[1m== %s\033[0m\n' "$*"; }
 APT_PACKAGES=()
 need_command() { command -v "$1" >/dev/null 2>&1 || APT_PACKAGES+=("$2"); }
 need_file() { [ -e "$1" ] || APT_PACKAGES+=("$2"); }
-# (later issues add: PostgreSQL server, Chromium, GLPK)
+# (later issues add: Chromium, GLPK)
 need_command git git
+PG_BIN=/usr/lib/postgresql/15/bin
+need_file "$PG_BIN/initdb" postgresql
 
 install_packages() {
   [ ${#APT_PACKAGES[@]} -eq 0 ] && return 0
@@ -40,6 +42,45 @@ cleanup() {
   exit $status
 }
 trap cleanup EXIT INT TERM
+
+# PostgreSQL: a throwaway cluster on a free loopback port, for the Gateway tests' PostgreSQL variants. initdb refuses
+# to run as root, so as root the cluster belongs to the postgres user (Debian's package creates it).
+start_postgres() {
+  local dir="$WORK/postgres"
+  as_postgres() { "$@"; }
+  if [ "$(id -u)" -eq 0 ]; then
+    as_postgres() { runuser -u postgres -- "$@"; }
+  fi
+  rm -rf "$dir" && mkdir -p "$dir"
+  [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir"
+  # The server's socket path must stay short (107 bytes) and the postgres user must reach the folder.
+  if [ ${#dir} -gt 80 ] || ! as_postgres test -w "$dir"; then
+    rm -rf "$dir"
+    dir=$(mktemp -d /tmp/dataclauses-pg.XXXXXX)
+    [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir"
+  fi
+  chmod 700 "$dir"
+  CLEANUPS+=("as_postgres '$PG_BIN/pg_ctl' -D '$dir' -m fast -w stop >/dev/null 2>&1; rm -rf '$dir'")
+
+  log "Starting PostgreSQL (throwaway cluster in $dir)"
+  as_postgres "$PG_BIN/initdb" -D "$dir" -A trust -U dataclauses -E UTF8 --no-locale --no-sync >"$WORK/postgres-initdb.log" 2>&1 \
+    || { cat "$WORK/postgres-initdb.log" >&2; return 1; }
+  local port
+  for port in $(shuf -i 20000-60000 -n 20); do
+    # A port in use makes the start fail: try the next one.
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+    if as_postgres "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on" -w -t 60 start >/dev/null; then
+      export DATACLAUSES_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=dataclauses;Database=postgres"
+      log "PostgreSQL listens on 127.0.0.1:$port"
+      return 0
+    fi
+  done
+  cat "$dir/server.log" >&2 || true
+  echo "PostgreSQL did not start on any port tried." >&2
+  return 1
+}
+start_postgres
 
 # --- 4. Build once, then run every test project -----------------------------------------------------
 log "Building"

@@ -7,6 +7,7 @@ using DataClauses.Gateway.Identity;
 using DataClauses.Gateway.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace DataClauses.Gateway;
@@ -59,7 +60,8 @@ public static partial class GatewayApp
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
-        services.AddSingleton(TimeProvider.System);
+        // TryAdd: a host (the functional tests) may register its own clock before this runs.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<UnexpectedExceptionHandler>();
@@ -98,7 +100,7 @@ public static partial class GatewayApp
         app.UseStatusCodePages();
         app.UseCorrelationId();
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseGatewayRateLimiter();
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

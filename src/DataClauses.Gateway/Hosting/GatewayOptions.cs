@@ -166,6 +166,12 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 errors.Add($"{prefix}:Name is required (letters, digits and dashes).");
             }
+            else if (external.Name is Identity.AuthenticationSetup.Scheme or Identity.AuthenticationSetup.BuiltInScheme
+                || identity.ExternalIssuers.Take(i).Any(e => string.Equals(e.Name, external.Name, StringComparison.Ordinal)))
+            {
+                // Each name becomes an authentication scheme: a duplicate would fail later, far from its cause.
+                errors.Add($"{prefix}:Name '{external.Name}' is already used (names are unique; '{Identity.AuthenticationSetup.Scheme}' and '{Identity.AuthenticationSetup.BuiltInScheme}' are reserved).");
+            }
 
             if (string.IsNullOrWhiteSpace(external.Issuer))
             {

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Threading.RateLimiting;
 using DataClauses.Gateway.Identity;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace DataClauses.Gateway.Hosting;
 
@@ -54,7 +55,34 @@ internal static class RateLimits
         return services;
     }
 
-    /// <summary>The client id from a Basic header when there is one (the form cannot be read here), else the address.</summary>
+    /// <summary>
+    /// The rate limiter, preceded on the token endpoint by reading the form: client_secret_post names the client in the
+    /// body, and a partition key is computed synchronously. The form feature keeps the parsed form, so the endpoint
+    /// reads it again for free.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayRateLimiter(this IApplicationBuilder app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(TokenEndpoint.Path, StringComparison.OrdinalIgnoreCase)
+                && context.Request.HasFormContentType)
+            {
+                try
+                {
+                    await context.Request.ReadFormAsync(context.RequestAborted);
+                }
+                catch (InvalidDataException)
+                {
+                    // A malformed form: limited by address; the endpoint answers invalid_request.
+                }
+            }
+
+            await next(context);
+        });
+        return app.UseRateLimiter();
+    }
+
+    /// <summary>The client id (Basic header, else the form's client_id read beforehand), else the address.</summary>
     private static string TokenClientKey(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
@@ -73,6 +101,11 @@ internal static class RateLimits
             {
                 // Falls back to the address; the endpoint rejects the header.
             }
+        }
+
+        if (http.Features.Get<IFormFeature>()?.Form?["client_id"] is { Count: 1 } postId && postId[0] is { Length: > 0 and <= 100 } id)
+        {
+            return "client:" + id;
         }
 
         return "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");

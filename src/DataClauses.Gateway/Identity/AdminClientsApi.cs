@@ -15,7 +15,7 @@ internal static partial class AdminClientsApi
     {
         var group = app.MapGroup("/api/v1/admin/clients")
             .WithTags("Administration")
-            .RequireAuthorization(p => p.RequireClaim(ClaimNames.Roles, Roles.Admin))
+            .RequireAuthorization(p => p.RequireOrganisationRole(Roles.Admin))
             .RequireRateLimiting(RateLimits.Api);
 
         group.MapGet("/", ListAsync).WithName("ListClients").WithSummary("The clients of the caller's organisation.");
@@ -91,8 +91,18 @@ internal static partial class AdminClientsApi
         }
 
         db.Clients.Add(entity);
-        await audit.AppendInTransactionAsync(AdminEvent(audit, "client.created", entity), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        try
+        {
+            await audit.AppendInTransactionAsync(AdminEvent(audit, "client.created", entity), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        {
+            // Another request created the same id between the check above and this insert (PostgreSQL, read committed).
+            await transaction.RollbackAsync(CancellationToken.None);
+            return Problems.Create(StatusCodes.Status409Conflict, "client-exists", "Client existant / Client exists", $"A client '{clientId}' already exists.");
+        }
+
         return TypedResults.Created($"/api/v1/admin/clients/{clientId}", new ClientWithSecret(View(entity), secret));
     }
 
@@ -140,6 +150,13 @@ internal static partial class AdminClientsApi
             ["clientOrganisation"] = client.OrganisationId,
             ["roles"] = client.Roles,
         },
+    };
+
+    private static bool IsUniqueViolation(DbUpdateException ex) => ex.InnerException switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19, // SQLITE_CONSTRAINT
+        _ => false,
     };
 
     private static ClientView View(ClientEntity c) =>

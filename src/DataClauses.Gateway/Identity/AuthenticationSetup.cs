@@ -151,35 +151,71 @@ internal static class AuthenticationSetup
             return;
         }
 
-        foreach (var claim in identity.FindAll(ClaimNames.Organisation).ToList())
+        // Read the issuer's values before removing anything: its claim names may be the gateway's own ("org", "roles").
+        var organisation = principal.FindFirst(external.OrganisationClaim)?.Value;
+        var roles = principal.FindAll(external.RolesClaim)
+            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+        foreach (var claim in identity.FindAll(c => c.Type is ClaimNames.Organisation or ClaimNames.Roles).ToList())
         {
             identity.RemoveClaim(claim);
         }
 
-        foreach (var claim in identity.FindAll(ClaimNames.Roles).ToList())
-        {
-            identity.RemoveClaim(claim);
-        }
-
-        if (principal.FindFirst(external.OrganisationClaim)?.Value is { Length: > 0 } organisation)
+        if (organisation is { Length: > 0 })
         {
             identity.AddClaim(new Claim(ClaimNames.Organisation, organisation));
         }
 
-        foreach (var roleClaim in principal.FindAll(external.RolesClaim).ToList())
+        foreach (var role in roles)
         {
-            foreach (var role in roleClaim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                identity.AddClaim(new Claim(ClaimNames.Roles, role));
-            }
+            identity.AddClaim(new Claim(ClaimNames.Roles, role));
         }
     }
 
-    /// <summary>Gives the built-in handler the node's keys (resolved per token by kid, refreshed on rotation).</summary>
-    private sealed class BuiltInKeysPostConfigure(SigningKeys keys) : IPostConfigureOptions<JwtBearerOptions>
+    /// <summary>
+    /// IdentityModel's default lifetime check reads the wall clock; this one reads the injected clock, with the same
+    /// rules: an expiry is required, the token is refused before nbf and after exp, give or take the clock skew.
+    /// </summary>
+    internal static bool ValidateLifetime(DateTime? notBefore, DateTime? expires, TokenValidationParameters parameters, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (expires is null)
+        {
+            return parameters.RequireExpirationTime
+                ? throw new SecurityTokenNoExpirationException("The token has no expiry.")
+                : notBefore is null || notBefore.Value.ToUniversalTime() <= now.Add(parameters.ClockSkew);
+        }
+
+        if (notBefore is not null && notBefore.Value > expires.Value)
+        {
+            throw new SecurityTokenInvalidLifetimeException("The token's nbf is after its exp.") { NotBefore = notBefore, Expires = expires };
+        }
+
+        if (notBefore is not null && notBefore.Value.ToUniversalTime() > now.Add(parameters.ClockSkew))
+        {
+            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = notBefore.Value };
+        }
+
+        if (expires.Value.ToUniversalTime() < now.Subtract(parameters.ClockSkew))
+        {
+            throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Gives the built-in handler the node's keys (resolved per token by kid, refreshed on rotation), and every handler
+    /// the injected clock, so that lifetimes are checked against the same time as the one tokens are issued with.
+    /// </summary>
+    private sealed class BuiltInKeysPostConfigure(SigningKeys keys, TimeProvider clock) : IPostConfigureOptions<JwtBearerOptions>
     {
         public void PostConfigure(string? name, JwtBearerOptions options)
         {
+            options.TimeProvider = clock;
+            options.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, parameters) => ValidateLifetime(notBefore, expires, parameters, clock);
             if (name == BuiltInScheme)
             {
                 options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => keys.ResolveForValidation(kid);

@@ -27,30 +27,39 @@ internal sealed partial class SigningKeys(
 
     private IDataProtector Protector => dataProtection.CreateProtector("DataClauses.SigningKeys.v1");
 
-    /// <summary>The key to sign with now (creating or rotating keys as needed).</summary>
+    /// <summary>The key to sign with now (creating the first key or the successor when due).</summary>
     public async Task<(ECDsaSecurityKey Key, string KeyId)> GetSigningKeyAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var snapshot = await GetSnapshotAsync(cancellationToken);
-        var active = snapshot.Keys.Where(k => k.Entity.ActivatesAt <= now && k.Entity.RetiresAt > now).MaxBy(k => k.Entity.ActivatesAt);
-        var successorNeeded = active is null || !snapshot.Keys.Any(k => k.Entity.ActivatesAt > now || k.Entity.RetiresAt > active.Entity.RetiresAt);
-        if (active is null || successorNeeded)
-        {
-            await EnsureKeysAsync(cancellationToken);
-            snapshot = await GetSnapshotAsync(cancellationToken, force: true);
-            active = snapshot.Keys.Where(k => k.Entity.ActivatesAt <= now && k.Entity.RetiresAt > now).MaxBy(k => k.Entity.ActivatesAt)
-                ?? throw new InvalidOperationException("No active signing key after rotation.");
-        }
-
+        var snapshot = await GetCurrentSnapshotAsync(now, cancellationToken);
+        var active = snapshot.Keys.Where(k => k.Entity.ActivatesAt <= now && k.Entity.RetiresAt > now).MaxBy(k => k.Entity.ActivatesAt)
+            ?? throw new InvalidOperationException("No active signing key after rotation.");
         return (active.Key, active.Entity.KeyId);
     }
 
     /// <summary>Keys that validate tokens now (the JWKS): active, upcoming and retired-but-not-expired keys.</summary>
-    public async Task<IReadOnlyList<(SecurityKey Key, SigningKeyEntity Entity)>> GetValidationKeysAsync(CancellationToken cancellationToken, bool force = false)
+    public async Task<IReadOnlyList<(SecurityKey Key, SigningKeyEntity Entity)>> GetValidationKeysAsync(CancellationToken cancellationToken)
     {
+        // The successor is created here too, so that it is published ahead of time even by a node that issues no token.
         var now = clock.GetUtcNow();
-        var snapshot = await GetSnapshotAsync(cancellationToken, force);
+        var snapshot = await GetCurrentSnapshotAsync(now, cancellationToken);
         return snapshot.Keys.Where(k => k.Entity.ExpiresAt > now).Select(k => ((SecurityKey)k.Key, k.Entity)).ToList();
+    }
+
+    /// <summary>
+    /// The cached keys, after creating the first key or the successor when one is due. The check runs on the cached
+    /// snapshot, so that issuing a token costs no database round trip while no key is due.
+    /// </summary>
+    private async Task<Snapshot> GetCurrentSnapshotAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var snapshot = await GetSnapshotAsync(cancellationToken);
+        if (NextKeyNeeded([.. snapshot.Keys.Select(k => k.Entity)], now, options.Value.Identity) is null)
+        {
+            return snapshot;
+        }
+
+        await EnsureKeysAsync(cancellationToken);
+        return await GetSnapshotAsync(cancellationToken, force: true);
     }
 
     /// <summary>Synchronous access for JwtBearer's key resolver (served from the cached snapshot).</summary>

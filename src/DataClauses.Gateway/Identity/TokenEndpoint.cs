@@ -18,10 +18,11 @@ namespace DataClauses.Gateway.Identity;
 internal static partial class TokenEndpoint
 {
     public const string RateLimitPolicy = "token";
+    public const string Path = "/connect/token";
 
     public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/connect/token", IssueAsync)
+        app.MapPost(Path, IssueAsync)
             .DisableAntiforgery()
             .AllowAnonymous()
             .RequireRateLimiting(RateLimitPolicy)

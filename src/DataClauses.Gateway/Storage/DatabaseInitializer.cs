@@ -1,6 +1,7 @@
 using DataClauses.Gateway.Demo;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,7 @@ internal sealed partial class DatabaseInitializer(
     IServiceScopeFactory scopes,
     StorageLocation location,
     SigningKeys keys,
+    IDataProtectionProvider dataProtection,
     TimeProvider clock,
     IOptions<GatewayOptions> options,
     ILogger<DatabaseInitializer> logger)
@@ -38,6 +40,7 @@ internal sealed partial class DatabaseInitializer(
             }
         }
 
+        await BootstrapDataProtectionAsync(cancellationToken);
         await keys.EnsureKeysAsync(cancellationToken);
 
         if (options.Value.SeedDemo)
@@ -46,6 +49,30 @@ internal sealed partial class DatabaseInitializer(
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<DemoDataSeeder>().SeedAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Data Protection creates its first key on first use and activates it at once. Two replicas starting together on
+    /// an empty PostgreSQL database would each create one, and neither could unprotect what the other protected (the
+    /// signing keys): the first use happens under a lock, so the second replica finds the first one's key and uses it.
+    /// Later keys are created days before they activate, so every replica knows them in time.
+    /// </summary>
+    private async Task BootstrapDataProtectionAsync(CancellationToken cancellationToken)
+    {
+        var protector = dataProtection.CreateProtector("DataClauses.Startup");
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
+        if (!db.IsPostgreSql)
+        {
+            // One process per SQLite file; and a write transaction here would block the key ring's own insert.
+            _ = protector.Protect("ready");
+            return;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await DistributedLock.AcquireForTransactionAsync(db, DistributedLock.DataProtection, cancellationToken);
+        _ = protector.Protect("ready");
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public static async Task MigrateAsync(GatewayDbContext db, CancellationToken cancellationToken)
@@ -82,15 +109,40 @@ internal sealed partial class DatabaseInitializer(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await DistributedLock.AcquireForTransactionAsync(db, DistributedLock.Seed, cancellationToken);
         if (await db.Clients.AnyAsync(cancellationToken))
         {
             return;
         }
 
+        // Password hashing (PBKDF2) is the slow part of a first start: done in parallel, and before the write
+        // transaction so that the seed lock (and, on SQLite, the write lock) is held only for the inserts.
         var now = clock.GetUtcNow();
         var passwords = new PasswordHasher<UserEntity>();
+        var users = await Task.WhenAll(DemoAccounts.All.Select(account => Task.Run(
+            () =>
+            {
+                var (organisation, role) = account;
+                var user = new UserEntity
+                {
+                    UserName = DemoAccounts.UserName(organisation, role),
+                    OrganisationId = organisation,
+                    Roles = DemoAccounts.RoleOf(role),
+                    DisplayName = $"{char.ToUpperInvariant(role[0])}{role[1..]} ({organisation})",
+                    PasswordHash = string.Empty,
+                    CreatedAt = now,
+                };
+                user.PasswordHash = passwords.HashPassword(user, DemoAccounts.Password(organisation, role));
+                return user;
+            },
+            cancellationToken)));
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await DistributedLock.AcquireForTransactionAsync(db, DistributedLock.Seed, cancellationToken);
+        if (await db.Clients.AnyAsync(cancellationToken))
+        {
+            return; // Another replica seeded meanwhile.
+        }
+
         foreach (var (organisation, role) in DemoAccounts.All)
         {
             db.Clients.Add(new ClientEntity
@@ -103,19 +155,9 @@ internal sealed partial class DatabaseInitializer(
                 CreatedAt = now,
                 SecretRotatedAt = now,
             });
-            var user = new UserEntity
-            {
-                UserName = DemoAccounts.UserName(organisation, role),
-                OrganisationId = organisation,
-                Roles = DemoAccounts.RoleOf(role),
-                DisplayName = $"{char.ToUpperInvariant(role[0])}{role[1..]} ({organisation})",
-                PasswordHash = string.Empty,
-                CreatedAt = now,
-            };
-            user.PasswordHash = passwords.HashPassword(user, DemoAccounts.Password(organisation, role));
-            db.Users.Add(user);
         }
 
+        db.Users.AddRange(users);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogSeeded(logger, DemoAccounts.All.Count);

@@ -16,6 +16,9 @@ internal sealed class DistributedLock
     /// <summary>Lock key for creating signing keys.</summary>
     public const long SigningKeys = 0x44_43_4B_45_59_53; // "DCKEYS"
 
+    /// <summary>Lock key for creating the first Data Protection key.</summary>
+    public const long DataProtection = 0x44_43_44_50_4B_45_59; // "DCDPKEY"
+
     /// <summary>Lock key for seeding the demo data.</summary>
     public const long Seed = 0x44_43_53_45_45_44; // "DCSEED"
 

@@ -1,0 +1,84 @@
+using DataClauses.Gateway.FunctionalTests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace DataClauses.Gateway.FunctionalTests.Hosting;
+
+/// <summary>Options are validated at start and every misconfiguration is reported at once, in one exception.</summary>
+public sealed class OptionsValidationTests
+{
+    [Fact]
+    public async Task Start_with_several_misconfigurations_fails_with_one_exception_listing_every_problem()
+    {
+        await using var app = GatewayHost.Build(null, TestClock.StartingNow(), new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["DataClauses:Storage:Provider"] = "Oracle",
+            ["DataClauses:Identity:AccessTokenLifetime"] = "01:00:00",
+            ["DataClauses:Identity:ExternalIssuers:0:Name"] = "keycloak",
+            ["DataClauses:Identity:ExternalIssuers:0:Issuer"] = "https://keycloak.test/realms/dc",
+            ["DataClauses:Identity:ExternalIssuers:0:Audience"] = "dataclauses",
+        });
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
+
+        error.Failures.Count().ShouldBe(3, string.Join(Environment.NewLine, error.Failures));
+        error.Message.ShouldContain("DataClauses:Storage:Provider must be 'Sqlite' or 'PostgreSQL', not 'Oracle'");
+        error.Message.ShouldContain("DataClauses:Identity:AccessTokenLifetime must be between 00:05:00 and 00:15:00");
+        error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:0: set exactly one of Authority or JwksUrl");
+    }
+
+    [Fact]
+    public async Task PostgreSQL_provider_without_a_connection_string_fails_at_start_with_every_other_problem()
+    {
+        await using var app = GatewayHost.Build(null, TestClock.StartingNow(), new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["DataClauses:Storage:Provider"] = "PostgreSQL",
+            ["DataClauses:NodeId"] = "",
+            ["DataClauses:Limits:TokenRequestsPerMinute"] = "0",
+            ["DataClauses:Identity:SigningKeyLifetime"] = "00:10:00",
+        });
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
+
+        error.Failures.Count().ShouldBe(4, string.Join(Environment.NewLine, error.Failures));
+        error.Message.ShouldContain("DataClauses:Storage:ConnectionString is required with the PostgreSQL provider");
+        error.Message.ShouldContain("DataClauses:NodeId is required");
+        error.Message.ShouldContain("DataClauses:Limits rates must be positive");
+        error.Message.ShouldContain("DataClauses:Identity:SigningKeyLifetime must be at least one hour");
+    }
+
+    [Fact]
+    public async Task External_issuer_names_that_clash_are_reported_at_start_with_the_other_problems()
+    {
+        await using var app = GatewayHost.Build(null, TestClock.StartingNow(), new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["DataClauses:Identity:ExternalIssuers:0:Name"] = "builtin",
+            ["DataClauses:Identity:ExternalIssuers:0:Issuer"] = "https://a.test",
+            ["DataClauses:Identity:ExternalIssuers:0:JwksUrl"] = "https://a.test/jwks",
+            ["DataClauses:Identity:ExternalIssuers:0:Audience"] = "dc",
+            ["DataClauses:Identity:ExternalIssuers:1:Name"] = "partners",
+            ["DataClauses:Identity:ExternalIssuers:1:Issuer"] = "https://b.test",
+            ["DataClauses:Identity:ExternalIssuers:1:JwksUrl"] = "https://b.test/jwks",
+            ["DataClauses:Identity:ExternalIssuers:1:Audience"] = "dc",
+            ["DataClauses:Identity:ExternalIssuers:2:Name"] = "partners",
+            ["DataClauses:Identity:ExternalIssuers:2:Issuer"] = GatewayHost.Issuer,
+            ["DataClauses:Identity:ExternalIssuers:2:Authority"] = "https://c.test",
+            ["DataClauses:Identity:ExternalIssuers:2:Audience"] = "dc",
+        });
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
+
+        error.Failures.Count().ShouldBe(3, string.Join(Environment.NewLine, error.Failures));
+        error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:0:Name 'builtin' is already used");
+        error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:2:Name 'partners' is already used");
+        error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:2:Issuer must differ from the built-in issuer");
+    }
+
+    [Fact]
+    public async Task Start_with_a_valid_configuration_passes_the_same_validation()
+    {
+        // The control: the defaults used above, without the misconfigurations, start.
+        await using var host = await GatewayHost.StartAsync(StorageProvider.Sqlite);
+
+        host.BaseAddress.Host.ShouldBe("127.0.0.1");
+    }
+}
