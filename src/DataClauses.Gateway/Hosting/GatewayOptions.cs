@@ -17,6 +17,9 @@ public sealed class GatewayOptions
     /// <summary>Seed demo clients, users and synthetic datasets on first start.</summary>
     public bool SeedDemo { get; set; } = true;
 
+    /// <summary>With <see cref="SeedDemo"/>, also publish the synthetic demo datasets (tests that need no data turn it off).</summary>
+    public bool SeedDemoDatasets { get; set; } = true;
+
     /// <summary>Storage settings.</summary>
     public StorageOptions Storage { get; set; } = new();
 

@@ -46,8 +46,11 @@ internal sealed partial class DatabaseInitializer(
         if (options.Value.SeedDemo)
         {
             await SeedAccountsAsync(cancellationToken);
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<DemoDataSeeder>().SeedAsync(cancellationToken);
+            if (options.Value.SeedDemoDatasets)
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<DemoDataSeeder>().SeedAsync(cancellationToken);
+            }
         }
     }
 

@@ -97,6 +97,9 @@ public sealed class GatewayHost : IAsyncDisposable
             ["DataClauses:NodeId"] = "epci-demo",
             ["DataClauses:PoliciesPath"] = PoliciesPath,
             ["DataClauses:SeedDemo"] = "true",
+
+            // Demo accounts always; the synthetic datasets only for the tests that ask for them (they cost a second per host).
+            ["DataClauses:SeedDemoDatasets"] = "false",
             ["DataClauses:Identity:Issuer"] = Issuer,
             ["DataClauses:Identity:Audience"] = Audience,
 
