@@ -86,6 +86,7 @@ public static partial class GatewayApp
         services.AddSingleton<DatabaseInitializer>();
         services.AddScoped<DemoDataSeeder>();
         services.AddScoped<AuditService>();
+        services.AddSingleton<AuditAppender>();
         services.AddCatalog();
         services.AddGatewayAuthentication(builder.Configuration);
         services.AddGatewayRateLimits(builder.Configuration);

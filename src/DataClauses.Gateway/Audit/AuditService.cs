@@ -13,6 +13,7 @@ namespace DataClauses.Gateway.Audit;
 /// </summary>
 internal sealed class AuditService(
     GatewayDbContext db,
+    AuditAppender appender,
     IHttpContextAccessor httpContextAccessor,
     TimeProvider clock,
     IOptions<GatewayOptions> options)
@@ -36,7 +37,10 @@ internal sealed class AuditService(
     public Task<SealedAuditEvent> AppendInTransactionAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
         AuditWriter.AppendAsync(db, auditEvent, cancellationToken);
 
-    /// <summary>Appends in a transaction of its own (for events that record no other change, such as reads).</summary>
+    /// <summary>
+    /// Records an event that goes with no other change (reads, queries, token requests): inside the request's
+    /// transaction when one is open, otherwise by group commit with concurrent requests (durable on return).
+    /// </summary>
     public async Task<SealedAuditEvent> RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
         if (db.Database.CurrentTransaction is not null)
@@ -44,10 +48,7 @@ internal sealed class AuditService(
             return await AuditWriter.AppendAsync(db, auditEvent, cancellationToken);
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var sealedEvent = await AuditWriter.AppendAsync(db, auditEvent, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return sealedEvent;
+        return await appender.AppendAsync(auditEvent, cancellationToken);
     }
 
     private static AuditActor ActorOf(ClaimsPrincipal? user, string? ip)

@@ -29,6 +29,34 @@ internal static class AuditWriter
         return sealedEvent;
     }
 
+    /// <summary>Appends several events, in order, inside the caller's transaction (one lock, one head read, one save).</summary>
+    public static async Task<IReadOnlyList<SealedAuditEvent>> AppendManyAsync(GatewayDbContext db, IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Audit events are appended inside a transaction.");
+        }
+
+        await DistributedLock.AcquireForTransactionAsync(db, DistributedLock.AuditChain, cancellationToken);
+        var head = await db.AuditEvents.AsNoTracking()
+            .OrderByDescending(e => e.Sequence)
+            .Select(e => new { e.Sequence, e.Hash })
+            .FirstOrDefaultAsync(cancellationToken);
+        var sequence = head?.Sequence ?? 0;
+        var previous = head?.Hash ?? AuditChain.GenesisHash;
+        var sealedEvents = new List<SealedAuditEvent>(auditEvents.Count);
+        foreach (var auditEvent in auditEvents)
+        {
+            var sealedEvent = AuditChain.Seal(++sequence, previous, auditEvent);
+            db.AuditEvents.Add(ToEntity(sealedEvent));
+            sealedEvents.Add(sealedEvent);
+            previous = sealedEvent.Hash;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return sealedEvents;
+    }
+
     public static AuditEventEntity ToEntity(SealedAuditEvent sealedEvent)
     {
         var e = sealedEvent.Event;

@@ -79,6 +79,7 @@ internal sealed partial class UnexpectedExceptionHandler(IProblemDetailsService 
         {
             BadHttpRequestException { StatusCode: 413 } => (413, "payload-too-large", "Contenu trop volumineux / Payload too large"),
             BadHttpRequestException bad => (bad.StatusCode, "bad-request", "Requête invalide / Bad request"),
+            Audit.AuditUnavailableException => (503, "audit-unavailable", "Journal d'audit indisponible / Audit log unavailable"),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "client-closed-request", "Requête abandonnée / Client closed request"),
             _ => (500, "server-error", "Erreur interne / Internal error"),
         };
