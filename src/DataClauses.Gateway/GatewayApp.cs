@@ -4,6 +4,7 @@ using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Demo;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
+using DataClauses.Gateway.Queries;
 using DataClauses.Gateway.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -88,6 +89,8 @@ public static partial class GatewayApp
         services.AddScoped<AuditService>();
         services.AddSingleton<AuditAppender>();
         services.AddCatalog();
+        services.AddScoped<IPublishedDatasets, PublishedDatasets>();
+        services.AddQueries();
         services.AddGatewayAuthentication(builder.Configuration);
         services.AddGatewayRateLimits(builder.Configuration);
         services.AddGatewayHealthChecks();
@@ -117,6 +120,7 @@ public static partial class GatewayApp
         app.MapAdminClientsApi();
         app.MapCatalog();
         app.MapCatalogApi();
+        app.MapQueries();
     }
 
     private static void PrintBanner(WebApplication app)

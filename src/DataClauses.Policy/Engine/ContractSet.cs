@@ -297,6 +297,7 @@ internal sealed class CompiledClause
             Rounding = clause.Disclosure.Rounding,
             SecondarySuppression = clause.Disclosure.SecondarySuppression,
             ProtectZeros = clause.Disclosure.ProtectZeros,
+            PublicTotal = clause.Disclosure.PublicTotal,
             AllowedDimensions = clause.Dimensions,
             AllowedMeasures = clause.Measures,
             FinestGeography = clause.FinestGeography,

@@ -23,6 +23,9 @@ public sealed record Obligations
     /// <summary>Whether zero cells are protected.</summary>
     public bool ProtectZeros { get; init; }
 
+    /// <summary>Whether the grand total must stay published (unless sensitive itself).</summary>
+    public bool PublicTotal { get; init; }
+
     /// <summary>The dimensions the protected cube is built over.</summary>
     public required IReadOnlyList<string> AllowedDimensions { get; init; }
 

@@ -103,6 +103,7 @@ public static class DecisionJson
         writer.WriteString("rounding", obligations.Rounding.ToWire());
         writer.WriteBoolean("secondarySuppression", obligations.SecondarySuppression);
         writer.WriteBoolean("protectZeros", obligations.ProtectZeros);
+        writer.WriteBoolean("publicTotal", obligations.PublicTotal);
         WriteArray(writer, "allowedDimensions", obligations.AllowedDimensions);
         WriteArray(writer, "allowedMeasures", obligations.AllowedMeasures);
         writer.WriteString("finestGeography", obligations.FinestGeography.ToWire());

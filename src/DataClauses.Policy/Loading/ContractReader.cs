@@ -746,7 +746,7 @@ internal sealed class ContractReader
 
     private (DisclosureRules? Rules, YamlNode? SumRuleNode) ReadDisclosure(YamlNode node, string context)
     {
-        if (YamlMap.From(_errors, node, $"the disclosure rules of {context}", "minCount", "dominance", "pPercent", "rounding", "secondarySuppression", "protectZeros") is not { } map)
+        if (YamlMap.From(_errors, node, $"the disclosure rules of {context}", "minCount", "dominance", "pPercent", "rounding", "secondarySuppression", "protectZeros", "publicTotal") is not { } map)
         {
             return (null, null);
         }
@@ -771,9 +771,11 @@ internal sealed class ContractReader
         var rounding = map.Has("rounding") ? map.Enum<RoundingMode>("rounding", WireNames.TryParse) : RoundingMode.None;
         var secondary = map.Boolean("secondarySuppression");
         var zeros = map.Boolean("protectZeros");
+        var publicTotal = map.Boolean("publicTotal");
         valid &= minCount is not null && rounding is not null
             && (secondary is not null || !map.Has("secondarySuppression"))
-            && (zeros is not null || !map.Has("protectZeros"));
+            && (zeros is not null || !map.Has("protectZeros"))
+            && (publicTotal is not null || !map.Has("publicTotal"));
 
         // The node a "no sum measure" contradiction points at: the sum rule that has nothing to apply to.
         var sumRuleNode = dominance is not null ? map.KeyNode("dominance") : pPercent is not null ? map.KeyNode("pPercent") : null;
@@ -785,6 +787,7 @@ internal sealed class ContractReader
             Rounding = rounding!.Value,
             SecondarySuppression = secondary ?? true,
             ProtectZeros = zeros ?? false,
+            PublicTotal = publicTotal ?? false,
         } : null, sumRuleNode);
     }
 

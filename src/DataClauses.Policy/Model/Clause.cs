@@ -90,6 +90,12 @@ public sealed record DisclosureRules
 
     /// <summary>Whether zero cells are protected like small ones.</summary>
     public bool ProtectZeros { get; init; }
+
+    /// <summary>
+    /// Whether the grand total is public: secondary suppression never chooses it (a grand total that is itself
+    /// sensitive is still suppressed).
+    /// </summary>
+    public bool PublicTotal { get; init; }
 }
 
 /// <summary>Retention of extracts.</summary>

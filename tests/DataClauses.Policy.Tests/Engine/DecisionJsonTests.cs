@@ -41,7 +41,7 @@ public sealed class DecisionJsonTests
         var obligations = json.RootElement.GetProperty("obligations");
 
         obligations.EnumerateObject().Select(p => p.Name).ShouldBe([
-            "minCount", "dominance", "pPercent", "rounding", "secondarySuppression", "protectZeros", "allowedDimensions",
+            "minCount", "dominance", "pPercent", "rounding", "secondarySuppression", "protectZeros", "publicTotal", "allowedDimensions",
             "allowedMeasures", "finestGeography", "maxRetention", "retentionEnd", "retentionDeadline", "approvalsRequired", "audit",
         ]);
         obligations.GetProperty("minCount").GetInt32().ShouldBe(11);

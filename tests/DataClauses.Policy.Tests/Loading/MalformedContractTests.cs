@@ -196,7 +196,7 @@ public sealed class MalformedContractTests
         ErrorsOf("unknown-keys-nested.yaml").ShouldBe(
         [
             "unknown-keys-nested.yaml:25:32: error unknown-key: unknown key 'type' in dimension 'qpv' of dataset 'caf-foyers'; expected one of: name, label, geo, values",
-            "unknown-keys-nested.yaml:42:7: error unknown-key: unknown key 'threshold' in the disclosure rules of clause 'caf-foyers-qpv'; expected one of: minCount, dominance, pPercent, rounding, secondarySuppression, protectZeros",
+            "unknown-keys-nested.yaml:42:7: error unknown-key: unknown key 'threshold' in the disclosure rules of clause 'caf-foyers-qpv'; expected one of: minCount, dominance, pPercent, rounding, secondarySuppression, protectZeros, publicTotal",
             "unknown-keys-nested.yaml:43:43: error unknown-key: unknown key 'notify' in the retention of clause 'caf-foyers-qpv'; expected one of: max, atEnd",
         ]);
     }
