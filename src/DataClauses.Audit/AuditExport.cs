@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace DataClauses.Audit;
+
+/// <summary>The first line of an export: whose chain, from where, and the public keys that sign its checkpoints.</summary>
+/// <param name="NodeId">The node.</param>
+/// <param name="FirstSequence">The first exported event.</param>
+/// <param name="PreviousHash">The hash the first exported event follows (the genesis, or the anchor of a purged prefix).</param>
+/// <param name="ExportedAt">When it was exported.</param>
+/// <param name="Keys">Public keys as JWK JSON objects (EC P-256), by key id.</param>
+public sealed record AuditExportHeader(string NodeId, long FirstSequence, string PreviousHash, DateTimeOffset ExportedAt, IReadOnlyDictionary<string, string> Keys);
+
+/// <summary>
+/// The offline form of an audit log: JSON Lines — a header, then events and checkpoints in order — so that a DPO or an
+/// auditor can verify it with the node's public keys alone (<c>dataclauses audit verify --export FILE</c>).
+/// </summary>
+public static class AuditExport
+{
+    /// <summary>The format identifier in the header.</summary>
+    public const string Format = "dataclauses-audit-export-v1";
+
+    /// <summary>Writes an export.</summary>
+    public static void Write(TextWriter writer, AuditExportHeader header, IEnumerable<StoredAuditRow> rows, IEnumerable<AuditCheckpoint> checkpoints)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(rows);
+        var headerJson = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["format"] = Format,
+            ["nodeId"] = header.NodeId,
+            ["firstSequence"] = header.FirstSequence,
+            ["previousHash"] = header.PreviousHash,
+            ["exportedAt"] = AuditCanonicalForm.FormatInstant(header.ExportedAt),
+            ["keys"] = header.Keys.ToDictionary(k => k.Key, k => JsonDocument.Parse(k.Value).RootElement.Clone(), StringComparer.Ordinal),
+        };
+        writer.WriteLine(JsonSerializer.Serialize(headerJson));
+        var remaining = new Queue<AuditCheckpoint>((checkpoints ?? []).OrderBy(c => c.Sequence));
+        foreach (var row in rows)
+        {
+            writer.WriteLine(JsonSerializer.Serialize(new { type = "event", sequence = row.Sequence, previousHash = row.PreviousHash, hash = row.Hash, canonical = row.Canonical }));
+            while (remaining.Count > 0 && remaining.Peek().Sequence <= row.Sequence)
+            {
+                WriteCheckpoint(writer, remaining.Dequeue());
+            }
+        }
+
+        while (remaining.Count > 0)
+        {
+            WriteCheckpoint(writer, remaining.Dequeue());
+        }
+    }
+
+    /// <summary>Reads an export; throws <see cref="FormatException"/> naming the line at fault.</summary>
+    public static (AuditExportHeader Header, IReadOnlyList<StoredAuditRow> Rows, IReadOnlyList<AuditCheckpoint> Checkpoints) Read(TextReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var rows = new List<StoredAuditRow>();
+        var checkpoints = new List<AuditCheckpoint>();
+        AuditExportHeader? header = null;
+        var lineNumber = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNumber++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            string? problem = null;
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                if (header is null)
+                {
+                    if (!root.TryGetProperty("format", out var format) || format.GetString() != Format)
+                    {
+                        throw new FormatException($"line {lineNumber}: not a {Format} header");
+                    }
+
+                    header = new AuditExportHeader(
+                        root.GetProperty("nodeId").GetString()!,
+                        root.GetProperty("firstSequence").GetInt64(),
+                        root.GetProperty("previousHash").GetString()!,
+                        DateTimeOffset.Parse(root.GetProperty("exportedAt").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                        root.GetProperty("keys").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal));
+                    continue;
+                }
+
+                switch (root.GetProperty("type").GetString())
+                {
+                    case "event":
+                        rows.Add(new StoredAuditRow(root.GetProperty("sequence").GetInt64(), root.GetProperty("previousHash").GetString()!, root.GetProperty("hash").GetString()!, root.GetProperty("canonical").GetString()!));
+                        break;
+                    case "checkpoint":
+                        checkpoints.Add(new AuditCheckpoint(
+                            root.GetProperty("nodeId").GetString()!,
+                            root.GetProperty("sequence").GetInt64(),
+                            root.GetProperty("hash").GetString()!,
+                            DateTimeOffset.Parse(root.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                            root.GetProperty("keyId").GetString()!,
+                            root.GetProperty("signature").GetString()!));
+                        break;
+                    default:
+                        problem = "unknown record type";
+                        break;
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException || (ex is FormatException && !ex.Message.StartsWith("line ", StringComparison.Ordinal)))
+            {
+                throw new FormatException($"line {lineNumber}: not a valid export record ({ex.Message})", ex);
+            }
+
+            if (problem is not null)
+            {
+                throw new FormatException($"line {lineNumber}: {problem}");
+            }
+        }
+
+        return header is null ? throw new FormatException("the export is empty") : (header, rows, checkpoints);
+    }
+
+    /// <summary>Verifies an export with the public keys of its header alone.</summary>
+    public static AuditVerification Verify(AuditExportHeader header, IReadOnlyList<StoredAuditRow> rows, IReadOnlyList<AuditCheckpoint> checkpoints)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        var keys = header.Keys.ToDictionary(k => k.Key, k => PublicKeyFromJwk(k.Value), StringComparer.Ordinal);
+        try
+        {
+            return AuditVerifier.Verify(rows, checkpoints, kid => keys.GetValueOrDefault(kid), header.FirstSequence, header.PreviousHash);
+        }
+        finally
+        {
+            foreach (var key in keys.Values)
+            {
+                key?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>An EC P-256 public key from a JWK (x, y); null when the JWK is not one.</summary>
+    public static ECDsa? PublicKeyFromJwk(string jwk)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(jwk);
+            var root = document.RootElement;
+            if (root.GetProperty("kty").GetString() != "EC" || root.GetProperty("crv").GetString() != "P-256")
+            {
+                return null;
+            }
+
+            return ECDsa.Create(new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint
+                {
+                    X = AuditCheckpoint.FromBase64Url(root.GetProperty("x").GetString()!),
+                    Y = AuditCheckpoint.FromBase64Url(root.GetProperty("y").GetString()!),
+                },
+            });
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or CryptographicException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteCheckpoint(TextWriter writer, AuditCheckpoint c) =>
+        writer.WriteLine(JsonSerializer.Serialize(new
+        {
+            type = "checkpoint",
+            nodeId = c.NodeId,
+            sequence = c.Sequence,
+            hash = c.Hash,
+            timestamp = AuditCanonicalForm.FormatInstant(c.Timestamp),
+            keyId = c.KeyId,
+            signature = c.Signature,
+        }));
+}
