@@ -8,6 +8,7 @@ using DataClauses.Gateway.Identity;
 using DataClauses.Gateway.Storage;
 using DataClauses.Policy.Model;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace DataClauses.Gateway.Catalog;
 
@@ -55,7 +56,7 @@ internal static class CatalogApi
         var declared = await db.Datasets.AsNoTracking().ToDictionaryAsync(d => d.DatasetId, StringComparer.Ordinal, cancellationToken);
         var versions = (await db.DatasetVersions.AsNoTracking().ToListAsync(cancellationToken))
             .GroupBy(v => v.DatasetId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(v => v.PublishedAt).ToList(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.OrderBy(v => v.PublishedAt).ThenBy(v => v.Version, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
 
         var items = new JsonArray();
         foreach (var contract in contracts.Contracts.Contracts)
@@ -157,13 +158,16 @@ internal static class CatalogApi
         ["legalBasis"] = clause.LegalBasis,
     };
 
-    private static async Task<IResult> GetDcatAsync(HttpContext http, ContractCatalog contracts, GatewayDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> GetDcatAsync(
+        HttpContext http, ContractCatalog contracts, GatewayDbContext db, TimeProvider clock, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
     {
         var origin = $"{http.Request.Scheme}://{http.Request.Host}";
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var versions = (await db.DatasetVersions.AsNoTracking().ToListAsync(cancellationToken))
             .GroupBy(v => v.DatasetId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(v => v.PublishedAt).ToList(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.OrderBy(v => v.PublishedAt).ThenBy(v => v.Version, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var descriptions = (await db.Datasets.AsNoTracking().Select(d => new { d.DatasetId, d.SchemaJson }).ToListAsync(cancellationToken))
+            .ToDictionary(d => d.DatasetId, d => SchemaDescription(d.SchemaJson), StringComparer.Ordinal);
         var datasets = new JsonArray();
         foreach (var contract in contracts.Contracts.Contracts)
         {
@@ -182,12 +186,14 @@ internal static class CatalogApi
                 var open = tiers.Any(t => t.Tier == Tier.Open);
                 var provider = contract.FindSignatory(dataset.Provider);
                 versions.TryGetValue(dataset.Id, out var datasetVersions);
+                descriptions.TryGetValue(dataset.Id, out var declaredDescription);
                 datasets.Add(new JsonObject
                 {
                     ["@id"] = $"{origin}/api/v1/datasets/{dataset.Id}",
                     ["@type"] = "dcat:Dataset",
                     ["dct:identifier"] = dataset.Id,
                     ["dct:title"] = new JsonObject { ["@value"] = dataset.Title, ["@language"] = "fr" },
+                    ["dct:description"] = new JsonObject { ["@value"] = declaredDescription ?? DefaultDescription(dataset, provider), ["@language"] = "fr" },
                     ["dct:publisher"] = new JsonObject { ["@type"] = "foaf:Organization", ["foaf:name"] = provider?.Name ?? dataset.Provider, ["dct:identifier"] = dataset.Provider },
                     ["dct:spatial"] = new JsonObject { ["@type"] = "dct:Location", ["dct:identifier"] = contract.Territory.EpciCode, ["skos:prefLabel"] = contract.Territory.EpciName },
                     ["dct:temporal"] = new JsonObject
@@ -197,7 +203,7 @@ internal static class CatalogApi
                         ["dcat:endDate"] = new JsonObject { ["@value"] = contract.End.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ["@type"] = "xsd:date" },
                     },
                     ["dct:accessRights"] = new JsonObject { ["@id"] = "http://publications.europa.eu/resource/authority/access-right/" + (open ? "PUBLIC" : "RESTRICTED") },
-                    ["dct:accrualPeriodicity"] = tiers.Select(t => t.Frequency.ToString()).First(),
+                    ["dct:accrualPeriodicity"] = Frequency(tiers[0].Frequency),
                     ["dct:conformsTo"] = new JsonObject { ["@id"] = $"{origin}/api/v1/contracts/{contract.Id}" },
                     ["dcat:keyword"] = new JsonArray("politique de la ville", "QPV", contract.Id),
                     ["dcat:distribution"] = new JsonArray([.. (datasetVersions ?? []).Select(v => (JsonNode)new JsonObject
@@ -226,9 +232,59 @@ internal static class CatalogApi
             ["@id"] = $"{origin}/api/v1/catalog.jsonld",
             ["@type"] = "dcat:Catalog",
             ["dct:title"] = new JsonObject { ["@value"] = "Catalogue DataClauses (niveaux ouvert et agrégé)", ["@language"] = "fr" },
-            ["dct:description"] = "Métadonnées des jeux de données des contrats de ville ; les données restent chez leurs producteurs.",
+            ["dct:description"] = new JsonObject
+            {
+                ["@value"] = "Métadonnées des jeux de données des contrats de ville ; les données restent chez leurs producteurs.",
+                ["@language"] = "fr",
+            },
+            ["dct:publisher"] = new JsonObject
+            {
+                ["@type"] = "foaf:Organization",
+                ["foaf:name"] = contracts.FindOrganisation(options.Value.NodeId)?.Name ?? options.Value.NodeId,
+                ["dct:identifier"] = options.Value.NodeId,
+            },
             ["dcat:dataset"] = datasets,
         };
         return Results.Text(catalog.ToJsonString(Json), "application/ld+json");
     }
+
+    /// <summary>
+    /// A publication frequency as DCAT-AP wants it: a concept of the EU frequency vocabulary when there is one,
+    /// otherwise the ISO 8601 duration as a typed literal.
+    /// </summary>
+    internal static JsonObject Frequency(IsoDuration frequency)
+    {
+        var concept = frequency.ToString() switch
+        {
+            "P1D" => "DAILY",
+            "P1W" or "P7D" => "WEEKLY",
+            "P2W" or "P14D" => "BIWEEKLY",
+            "P1M" => "MONTHLY",
+            "P2M" => "BIMONTHLY",
+            "P3M" => "QUARTERLY",
+            "P4M" => "ANNUAL_3",
+            "P6M" => "ANNUAL_2",
+            "P1Y" or "P12M" => "ANNUAL",
+            "P2Y" => "BIENNIAL",
+            "P3Y" => "TRIENNIAL",
+            _ => null,
+        };
+        return concept is null
+            ? new JsonObject { ["@value"] = frequency.ToString(), ["@type"] = "xsd:duration" }
+            : new JsonObject { ["@id"] = "http://publications.europa.eu/resource/authority/frequency/" + concept };
+    }
+
+    /// <summary>The description the provider gave its schema, if any.</summary>
+    private static string? SchemaDescription(string schemaJson)
+    {
+        using var document = JsonDocument.Parse(schemaJson);
+        return document.RootElement.TryGetProperty("description", out var description) && description.ValueKind == JsonValueKind.String
+            ? description.GetString()
+            : null;
+    }
+
+    /// <summary>A description made from the contract's declaration, for a dataset whose provider gave none (DCAT-AP requires one).</summary>
+    private static string DefaultDescription(DatasetDeclaration dataset, Signatory? provider) =>
+        $"{dataset.Title}, publié par {provider?.Name ?? dataset.Provider} : {string.Join(", ", dataset.Dimensions.Select(d => d.Label ?? d.Name))} ; "
+        + $"mesures : {string.Join(", ", dataset.Measures.Select(m => m.Name))}.";
 }

@@ -30,7 +30,7 @@ internal sealed class PublishedDatasets(GatewayDbContext db) : IPublishedDataset
     {
         var query = db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == datasetId);
         var entity = version is null
-            ? (await query.ToListAsync(cancellationToken)).OrderByDescending(v => v.PublishedAt).FirstOrDefault()
+            ? (await query.ToListAsync(cancellationToken)).OrderByDescending(v => v.PublishedAt).ThenByDescending(v => v.Version, StringComparer.Ordinal).FirstOrDefault()
             : await query.FirstOrDefaultAsync(v => v.Version == version, cancellationToken);
         if (entity is null || !DatasetTables.IsValidName(entity.TableName))
         {

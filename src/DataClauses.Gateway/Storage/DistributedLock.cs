@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -23,6 +26,19 @@ internal sealed class DistributedLock
     public const long Seed = 0x44_43_53_45_45_44; // "DCSEED"
 
     private readonly Dictionary<long, SemaphoreSlim> _local = [];
+
+    /// <summary>
+    /// A lock key computed from a name (e.g. one protected cube's key): the first 8 bytes of its SHA-256, so that
+    /// every replica derives the same key, and distinct names (or a name and the fixed keys above) practically never
+    /// share one. A shared key would only make two unrelated jobs wait for each other, never run one twice.
+    /// </summary>
+    public static long KeyOf(string scope, string name)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(name);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(scope + "\n" + name));
+        return BinaryPrimitives.ReadInt64BigEndian(hash);
+    }
 
     /// <summary>
     /// Takes the lock for the rest of the current transaction on PostgreSQL (released at commit or rollback).

@@ -156,3 +156,39 @@ internal sealed class AuditEventEntity
 
     public required string Hash { get; set; }
 }
+
+/// <summary>
+/// One protected cube: a dataset version aggregated over a clause's allowed dimensions with every marginal, after
+/// primary and secondary suppression. Immutable: a new version, an amended clause or other rules give another key.
+/// The payload holds the published cells' values only; suppressed cells carry their status and nothing else.
+/// </summary>
+internal sealed class ProtectedCubeEntity
+{
+    public required string DatasetId { get; set; }
+
+    public required string Version { get; set; }
+
+    public required string ContractId { get; set; }
+
+    public required string ClauseId { get; set; }
+
+    /// <summary>The amendment that last changed the clause (0 = as signed).</summary>
+    public int ClauseAmendment { get; set; }
+
+    /// <summary>Hex SHA-256 of the cube's definition (dimensions, hierarchies, measures, disclosure rules).</summary>
+    public required string Fingerprint { get; set; }
+
+    /// <summary>The definition the fingerprint hashes, as canonical JSON (for DPOs; never values).</summary>
+    public required string Definition { get; set; }
+
+    public DateTimeOffset BuiltAt { get; set; }
+
+    public int CellCount { get; set; }
+
+    public int PrimaryCount { get; set; }
+
+    public int SecondaryCount { get; set; }
+
+    /// <summary>The protected cells, gzip-compressed binary (see Queries/CubePayload.cs).</summary>
+    public required byte[] Payload { get; set; }
+}

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace DataClauses.Gateway.Storage;
 
 /// <summary>
-/// The gateway's metadata: clients, users, signing keys, datasets and versions, audit. Dataset rows live in
+/// The gateway's metadata: clients, users, signing keys, datasets and versions, audit, protected cubes. Dataset rows live in
 /// typed tables created per version (see the Catalog feature), not in this model.
 /// </summary>
 internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(options)
@@ -21,6 +21,8 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
     public DbSet<DatasetVersionEntity> DatasetVersions => Set<DatasetVersionEntity>();
 
     public DbSet<AuditEventEntity> AuditEvents => Set<AuditEventEntity>();
+
+    public DbSet<ProtectedCubeEntity> ProtectedCubes => Set<ProtectedCubeEntity>();
 
     /// <summary>True on PostgreSQL, false on SQLite.</summary>
     public abstract bool IsPostgreSql { get; }
@@ -132,6 +134,24 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
             e.HasIndex(x => x.ActorOrganisation);
             e.HasIndex(x => x.DataOwner);
             e.HasIndex(x => x.Dataset);
+        });
+
+        modelBuilder.Entity<ProtectedCubeEntity>(e =>
+        {
+            e.ToTable("protected_cubes");
+            e.HasKey(x => new { x.DatasetId, x.Version, x.ContractId, x.ClauseId, x.ClauseAmendment, x.Fingerprint });
+            e.Property(x => x.DatasetId).HasColumnName("dataset_id").HasMaxLength(100);
+            e.Property(x => x.Version).HasColumnName("version").HasMaxLength(64);
+            e.Property(x => x.ContractId).HasColumnName("contract_id").HasMaxLength(100);
+            e.Property(x => x.ClauseId).HasColumnName("clause_id").HasMaxLength(100);
+            e.Property(x => x.ClauseAmendment).HasColumnName("clause_amendment");
+            e.Property(x => x.Fingerprint).HasColumnName("fingerprint").HasMaxLength(64);
+            e.Property(x => x.Definition).HasColumnName("definition");
+            e.Property(x => x.BuiltAt).HasColumnName("built_at");
+            e.Property(x => x.CellCount).HasColumnName("cell_count");
+            e.Property(x => x.PrimaryCount).HasColumnName("primary_count");
+            e.Property(x => x.SecondaryCount).HasColumnName("secondary_count");
+            e.Property(x => x.Payload).HasColumnName("payload");
         });
     }
 }

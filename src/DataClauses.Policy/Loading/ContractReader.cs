@@ -465,8 +465,16 @@ internal sealed class ContractReader
                 var name = ColumnName(dim, "name");
                 var label = dim.String("label", required: false);
                 var geo = dim.Enum<GeoLevel>("geo", WireNames.TryParse, required: false);
-                var values = dim.Scalars("values", required: false, ids: false).Select(v => v.Value).ToList();
+                var valueNodes = dim.Scalars("values", required: false, ids: false);
+                var values = valueNodes.Select(v => v.Value).ToList();
                 var valid = name is not null && (geo is not null || !dim.Has("geo"));
+                foreach (var (value, node) in valueNodes.Where(v => string.Equals(v.Value, "Total", StringComparison.OrdinalIgnoreCase)))
+                {
+                    // Published tables name every marginal "Total": a category of that name would be ambiguous.
+                    _errors.Add(node, PolicyErrorCodes.InvalidValue, $"'{value}' is reserved for marginal totals and cannot be a value of dimension '{name}'");
+                    valid = false;
+                }
+
                 if (geo is not null && dim.Has("values"))
                 {
                     _errors.Add(dim.KeyNode("values")!, PolicyErrorCodes.Contradiction, $"geographic dimension '{name}' takes its values from the territory; remove 'values'");

@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DataClauses.Disclosure;
+using DataClauses.Policy.Engine;
+using DataClauses.Policy.Json;
+using DataClauses.Policy.Model;
+
+namespace DataClauses.Gateway.Queries;
+
+/// <summary>A permitted query's answer: the request, the decision and the cells of the slice.</summary>
+/// <param name="Request">The decision request (dimensions, measures, filters as asked).</param>
+/// <param name="Decision">The permit decision.</param>
+/// <param name="Opened">The version and protected cube.</param>
+/// <param name="Slice">The cells returned.</param>
+/// <param name="CorrelationId">The request's correlation id.</param>
+internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, OpenedCube Opened, Slice Slice, string CorrelationId)
+{
+    /// <summary>The status member of a JSON cell: <c>status</c>, or <c>cellStatus</c> when a dimension or measure has that name.</summary>
+    public string JsonStatusName => StatusColumn("status", "cellStatus");
+
+    /// <summary>The status column of the CSV: <c>statut</c>, or <c>statut_cellule</c> when a dimension (e.g. a dwelling's) has that name.</summary>
+    public string CsvStatusName => StatusColumn("statut", "statut_cellule");
+
+    private string StatusColumn(string name, string fallback) =>
+        Slice.Columns.Any(c => c.Name == name) || Slice.Measures.Any(m => m.Name == name) ? fallback : name;
+
+    /// <summary>The wire name of a cell status.</summary>
+    public static string StatusName(CellStatus status) => status switch
+    {
+        CellStatus.Published => "published",
+        CellStatus.Rounded => "rounded",
+        CellStatus.SuppressedPrimary => "suppressed-primary",
+        _ => "suppressed-secondary",
+    };
+
+    /// <summary>The structured form (<c>application/json</c>).</summary>
+    public byte[] ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            var cube = Opened.Cube;
+            w.WriteStartObject();
+            w.WriteString("dataset", Request.Dataset);
+            w.WriteString("version", Opened.Version.Version);
+            w.WriteString("contract", Decision.Contract!.Id);
+            w.WriteString("clause", Decision.Clause!.Id);
+            w.WriteNumber("amendment", Decision.Clause.Amendment);
+            w.WriteString("purpose", Request.Purpose);
+            WriteDecision(w, Decision);
+            w.WritePropertyName("obligations");
+            DecisionJson.WriteObligations(w, Decision.Obligations!, Decision.RetentionDeadline);
+            w.WriteStartArray("dimensions");
+            foreach (var column in Slice.Columns)
+            {
+                w.WriteStringValue(column.Name);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("measures");
+            foreach (var measure in Slice.Measures)
+            {
+                w.WriteStringValue(measure.Name);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartObject("filters");
+            foreach (var filter in Request.Filters)
+            {
+                w.WriteStartArray(filter.Dimension);
+                foreach (var value in filter.Values)
+                {
+                    w.WriteStringValue(value);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+            w.WriteStartObject("cube");
+            w.WriteString("fingerprint", cube.Key.Fingerprint);
+            w.WriteString("builtAt", cube.BuiltAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            w.WriteNumber("cells", cube.CellCount);
+            w.WriteEndObject();
+            w.WriteStartArray("cells");
+            var status = JsonStatusName;
+            foreach (var row in Slice.Rows)
+            {
+                w.WriteStartObject();
+                for (var c = 0; c < Slice.Columns.Count; c++)
+                {
+                    w.WriteString(Slice.Columns[c].Name, row.Codes[c]);
+                }
+
+                for (var m = 0; m < Slice.Measures.Count; m++)
+                {
+                    if (row.Values[m] is { } value)
+                    {
+                        w.WriteNumber(Slice.Measures[m].Name, value);
+                    }
+                    else
+                    {
+                        w.WriteNull(Slice.Measures[m].Name);
+                    }
+                }
+
+                w.WriteString(status, StatusName(row.Status));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("cellsReturned", Slice.Rows.Count);
+            w.WriteNumber("cellsSuppressed", Slice.SuppressedCount);
+            w.WriteString("correlationId", CorrelationId);
+            w.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The French-friendly CSV (<c>text/csv</c>): UTF-8 with a byte order mark, <c>;</c> between fields, CRLF line
+    /// ends, decimal comma, <c>s</c> for a secret value, a <c>statut</c> column; rows in the slice's stable order.
+    /// </summary>
+    public byte[] ToCsv()
+    {
+        var csv = new StringBuilder();
+        var header = Slice.Columns.Select(c => c.Name).Concat(Slice.Measures.Select(m => m.Name)).Append(CsvStatusName);
+        csv.AppendJoin(';', header.Select(Escape)).Append("\r\n");
+        foreach (var row in Slice.Rows)
+        {
+            csv.AppendJoin(';', row.Codes.Select(Escape));
+            for (var m = 0; m < Slice.Measures.Count; m++)
+            {
+                csv.Append(';').Append(Format(row.Values[m], Slice.Measures[m].Kind));
+            }
+
+            csv.Append(';').Append(StatusName(row.Status)).Append("\r\n");
+        }
+
+        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
+    }
+
+    /// <summary>A value as French spreadsheets read it: <c>s</c> when secret, integers as is, amounts with a decimal comma.</summary>
+    public static string Format(decimal? value, MeasureKind kind) => value switch
+    {
+        null => "s",
+        { } v when kind == MeasureKind.Count => v.ToString("0", CultureInfo.InvariantCulture),
+        { } v => v.ToString("0.00", CultureInfo.InvariantCulture).Replace('.', ','),
+    };
+
+    /// <summary>Writes <c>decision: {effect, reasons}</c>.</summary>
+    public static void WriteDecision(Utf8JsonWriter writer, Decision decision)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(decision);
+        writer.WriteStartObject("decision");
+        writer.WriteString("effect", decision.Effect.ToWire());
+        writer.WriteStartArray("reasons");
+        foreach (var reason in decision.Reasons)
+        {
+            DecisionJson.WriteReason(writer, reason);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The reasons as a JSON array (for problem extensions), in the shape of <c>DecisionJson.WriteReason</c>.</summary>
+    public static JsonElement ReasonsElement(IEnumerable<Reason> reasons)
+    {
+        ArgumentNullException.ThrowIfNull(reasons);
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartArray();
+            foreach (var reason in reasons)
+            {
+                DecisionJson.WriteReason(w, reason);
+            }
+
+            w.WriteEndArray();
+        }
+
+        using var document = JsonDocument.Parse(stream.ToArray());
+        return document.RootElement.Clone();
+    }
+
+    private static string Escape(string field) =>
+        field.AsSpan().IndexOfAny(";\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+}

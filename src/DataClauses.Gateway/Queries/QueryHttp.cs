@@ -1,0 +1,148 @@
+using System.Text.Json;
+using DataClauses.Gateway.Hosting;
+using DataClauses.Policy.Engine;
+using DataClauses.Policy.Model;
+using Microsoft.Net.Http.Headers;
+
+namespace DataClauses.Gateway.Queries;
+
+/// <summary>The formats a protected answer is rendered in.</summary>
+internal enum AnswerFormat
+{
+    /// <summary><c>application/json</c>: the structured form.</summary>
+    Json,
+
+    /// <summary><c>text/csv</c>: the French-friendly CSV.</summary>
+    Csv,
+}
+
+/// <summary>HTTP plumbing shared by the queries endpoints: JSON bodies, content negotiation, field errors.</summary>
+internal static class QueryHttp
+{
+    /// <summary>
+    /// The format the caller accepts: CSV when <c>text/csv</c> ranks above any JSON type, JSON otherwise (no Accept,
+    /// <c>*/*</c>, <c>application/json</c>); null (406) when the caller accepts neither.
+    /// </summary>
+    public static AnswerFormat? Negotiate(HttpRequest request, bool csvAvailable = true)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted) || accepted.Count == 0)
+        {
+            return AnswerFormat.Json;
+        }
+
+        double json = -1, csv = -1;
+        foreach (var media in accepted)
+        {
+            var quality = media.Quality ?? 1;
+            if (quality <= 0)
+            {
+                continue;
+            }
+
+            var type = media.MediaType.Value ?? string.Empty;
+            if (type is "*/*" or "application/*" or "application/json" || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
+            {
+                json = Math.Max(json, quality);
+            }
+
+            if (csvAvailable && type is "*/*" or "text/*" or "text/csv")
+            {
+                // A wildcard alone does not ask for CSV: it only counts when JSON is not accepted at all.
+                csv = Math.Max(csv, type == "text/csv" ? quality : quality / 2);
+            }
+        }
+
+        if (csv > json)
+        {
+            return AnswerFormat.Csv;
+        }
+
+        return json >= 0 ? AnswerFormat.Json : null;
+    }
+
+    /// <summary>
+    /// A problem that carries the correlation id itself: a caller accepting only CSV makes the framework's problem
+    /// writer (which honours Accept) step aside, and the fallback that then writes the problem adds nothing to it.
+    /// </summary>
+    public static IResult Problem(HttpContext http, int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var all = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>(StringComparer.Ordinal))
+        {
+            all[key] = value;
+        }
+
+        all["correlationId"] = CorrelationId.Of(http);
+        return Problems.Create(status, type, title, detail, all);
+    }
+
+    /// <summary>406, naming what is offered.</summary>
+    public static IResult NotAcceptable(HttpContext http, bool csvAvailable = true) => Problem(
+        http,
+        StatusCodes.Status406NotAcceptable,
+        "not-acceptable",
+        "Format non disponible / Not acceptable",
+        csvAvailable ? "Ask for application/json or text/csv." : "Ask for application/json.");
+
+    /// <summary>The body as a JSON document, or the problem: 415 for another content type, 400 for malformed JSON.</summary>
+    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))
+        {
+            return (null, Problem(
+                request.HttpContext,
+                StatusCodes.Status415UnsupportedMediaType,
+                "unsupported-media-type",
+                "Type de contenu non pris en charge / Unsupported media type",
+                "Send the request as JSON with 'Content-Type: application/json'."));
+        }
+
+        try
+        {
+            return (await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 16 }, cancellationToken), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problem(
+                request.HttpContext,
+                StatusCodes.Status400BadRequest,
+                "invalid-json",
+                "JSON invalide / Invalid JSON",
+                "The body is not valid JSON.",
+                new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["line"] = (e.LineNumber ?? 0) + 1,
+                    ["column"] = (e.BytePositionInLine ?? 0) + 1,
+                }));
+        }
+    }
+
+    /// <summary>403 <c>forbidden</c> carrying the decision's effect and reasons (and any other members).</summary>
+    public static IResult Denied(HttpContext http, Effect effect, IEnumerable<Reason> reasons, string detail, IDictionary<string, object?>? more = null)
+    {
+        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["decision"] = new { effect = effect.ToWire() },
+            ["reasons"] = QueryAnswer.ReasonsElement(reasons),
+        };
+        foreach (var (key, value) in more ?? new Dictionary<string, object?>(StringComparer.Ordinal))
+        {
+            extensions[key] = value;
+        }
+
+        return Problem(http, StatusCodes.Status403Forbidden, "forbidden", "Accès refusé / Forbidden", detail, extensions);
+    }
+
+    /// <summary>400 <c>validation</c> with <c>errors: [{field, message}]</c>.</summary>
+    public static IResult Invalid(HttpContext http, string what, IEnumerable<FieldError> errors) => Problem(
+        http,
+        StatusCodes.Status400BadRequest,
+        "validation",
+        "Requête invalide / Invalid request",
+        $"The {what} is not valid.",
+        new Dictionary<string, object?>(StringComparer.Ordinal) { ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList() });
+}
