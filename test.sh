@@ -16,6 +16,7 @@ need_command() { command -v "$1" >/dev/null 2>&1 || APT_PACKAGES+=("$2"); }
 need_file() { [ -e "$1" ] || APT_PACKAGES+=("$2"); }
 # (later issues add: Chromium, GLPK)
 need_command git git
+need_command glpsol glpk-utils   # GLPK: the disclosure tests' independent oracle (attacker LPs, optimal suppression)
 PG_BIN=/usr/lib/postgresql/15/bin
 need_file "$PG_BIN/initdb" postgresql
 
