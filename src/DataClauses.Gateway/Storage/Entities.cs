@@ -192,3 +192,22 @@ internal sealed class ProtectedCubeEntity
     /// <summary>The protected cells, gzip-compressed binary (see Queries/CubePayload.cs).</summary>
     public required byte[] Payload { get; set; }
 }
+
+/// <summary>A signed statement of the audit chain's head (periodic, on demand, or the anchor of a retention purge).</summary>
+internal sealed class AuditCheckpointEntity
+{
+    public long Sequence { get; set; }
+
+    public required string Hash { get; set; }
+
+    public required string NodeId { get; set; }
+
+    public required string KeyId { get; set; }
+
+    public DateTimeOffset SignedAt { get; set; }
+
+    public required string Signature { get; set; }
+
+    /// <summary>periodic, on-demand or anchor.</summary>
+    public required string Kind { get; set; }
+}

@@ -22,6 +22,8 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<AuditEventEntity> AuditEvents => Set<AuditEventEntity>();
 
+    public DbSet<AuditCheckpointEntity> AuditCheckpoints => Set<AuditCheckpointEntity>();
+
     public DbSet<ProtectedCubeEntity> ProtectedCubes => Set<ProtectedCubeEntity>();
 
     /// <summary>True on PostgreSQL, false on SQLite.</summary>
@@ -134,6 +136,19 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
             e.HasIndex(x => x.ActorOrganisation);
             e.HasIndex(x => x.DataOwner);
             e.HasIndex(x => x.Dataset);
+        });
+
+        modelBuilder.Entity<AuditCheckpointEntity>(e =>
+        {
+            e.ToTable("audit_checkpoints");
+            e.HasKey(x => x.Sequence);
+            e.Property(x => x.Sequence).HasColumnName("sequence").ValueGeneratedNever();
+            e.Property(x => x.Hash).HasColumnName("hash").HasMaxLength(64);
+            e.Property(x => x.NodeId).HasColumnName("node_id").HasMaxLength(100);
+            e.Property(x => x.KeyId).HasColumnName("key_id").HasMaxLength(100);
+            e.Property(x => x.SignedAt).HasColumnName("signed_at");
+            e.Property(x => x.Signature).HasColumnName("signature").HasMaxLength(200);
+            e.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(20);
         });
 
         modelBuilder.Entity<ProtectedCubeEntity>(e =>

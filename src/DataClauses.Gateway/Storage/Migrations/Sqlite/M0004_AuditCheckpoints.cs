@@ -1,0 +1,13 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace DataClauses.Gateway.Storage.Migrations.Sqlite;
+
+/// <summary>Signed audit checkpoints and the anchored retention purge (Sqlite).</summary>
+[DbContext(typeof(SqliteGatewayDbContext))]
+[Migration("20261122000004_AuditCheckpoints")]
+internal sealed class M0004AuditCheckpoints : Migration
+{
+    /// <inheritdoc />
+    protected override void Up(MigrationBuilder migrationBuilder) => AuditCheckpointsSchema.Up(migrationBuilder, pg: false);
+}
