@@ -35,6 +35,9 @@ internal sealed partial class DatasetPublisher(
     IOptions<GatewayOptions> options,
     ILogger<DatasetPublisher> logger)
 {
+    /// <summary>How spooled upload files are named (under <see cref="UploadsDirectory"/>).</summary>
+    private const string SpoolPrefix = "upload-";
+
     /// <summary>Audit action of a first schema declaration.</summary>
     public const string DeclaredAction = "dataset.declared";
 
@@ -246,14 +249,19 @@ internal sealed partial class DatasetPublisher(
         {
             return await RejectAsync(attempt, TooLarge(limit));
         }
-        catch (Exception e) when (IsDisconnection(e, cancellationToken))
+        catch (Exception e) when (e is BadHttpRequestException || IsDisconnection(e, cancellationToken))
         {
-            return await RejectAsync(attempt, new PublishingProblem(499, "client-closed-request", "Requête abandonnée / Client closed request", "The client went away during the upload. Nothing was stored."));
-        }
-        catch (BadHttpRequestException e)
-        {
-            // Typically a body shorter than its Content-Length: the client stopped sending.
-            return await RejectAsync(attempt, new PublishingProblem(e.StatusCode, "upload-incomplete", "Envoi incomplet / Incomplete upload", $"The upload did not complete ({e.Message}). Nothing was stored."));
+            // A body cut short: Kestrel reports the end of its input (the client closed or reset the connection) or
+            // the aborted request, whichever it notices first. The same upload must get the same answer and audit:
+            // with a Content-Length, the body ended before it; without one (chunked), the client went away.
+            var read = attempt.Upload?.BytesRead ?? 0;
+            return await RejectAsync(attempt, declaredLength is { } announced
+                ? new PublishingProblem(
+                    StatusCodes.Status400BadRequest,
+                    "upload-incomplete",
+                    "Envoi incomplet / Incomplete upload",
+                    $"The upload ended after {read.ToString(CultureInfo.InvariantCulture)} of the {announced.ToString(CultureInfo.InvariantCulture)} bytes announced. Nothing was stored.")
+                : new PublishingProblem(499, "client-closed-request", "Requête abandonnée / Client closed request", "The client went away during the upload. Nothing was stored."));
         }
         catch (Exception)
         {
@@ -283,6 +291,45 @@ internal sealed partial class DatasetPublisher(
         ArgumentNullException.ThrowIfNull(declaration);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         return CatalogApi.CanSee(caller, declaration, contracts.Contracts.ClausesInForce(declaration.Id, today));
+    }
+
+    /// <summary>The folder SQLite uploads are spooled to while they are validated (under the data directory).</summary>
+    public static string UploadsDirectory(StorageLocation storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        return Path.Combine(storage.DataDirectory, "uploads");
+    }
+
+    /// <summary>
+    /// Deletes the spool files that uploads interrupted by the death of their process left behind: a spool is deleted
+    /// when it is closed, which a killed process never does. Called at start, before the gateway serves. A spool
+    /// that another process on the same data directory still uses is safe: on Unix it stays readable through its
+    /// open handle once unlinked; on Windows it cannot be deleted and is left to that process.
+    /// </summary>
+    /// <returns>The number of files deleted.</returns>
+    public static int DeleteAbandonedUploads(StorageLocation storage)
+    {
+        var directory = UploadsDirectory(storage);
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var file in Directory.EnumerateFiles(directory, SpoolPrefix + "*.csv"))
+        {
+            try
+            {
+                File.Delete(file);
+                deleted++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use by a live upload of another process.
+            }
+        }
+
+        return deleted;
     }
 
     /// <summary>Version ids: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.</summary>
@@ -375,9 +422,9 @@ internal sealed partial class DatasetPublisher(
     /// </summary>
     private async Task<PublishResult> ImportSqliteAsync(ImportJob job, Stream body, CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(storage.DataDirectory, "uploads");
+        var directory = UploadsDirectory(storage);
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"upload-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.csv");
+        var path = Path.Combine(directory, $"{SpoolPrefix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.csv");
         await using var spool = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         using var upload = new UploadStream(body, job.Limit, spool);
         job.Attempt.Upload = upload;

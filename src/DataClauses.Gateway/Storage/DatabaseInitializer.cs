@@ -1,3 +1,4 @@
+using DataClauses.Gateway.Catalog;
 using DataClauses.Gateway.Demo;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
@@ -23,6 +24,13 @@ internal sealed partial class DatabaseInitializer(
         if (location.SqliteFile is { } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } directory)
         {
             Directory.CreateDirectory(directory);
+        }
+
+        // Uploads spooled by a process that died mid-upload (their versions were never committed).
+        var abandoned = DatasetPublisher.DeleteAbandonedUploads(location);
+        if (abandoned > 0)
+        {
+            LogAbandonedUploads(logger, abandoned, DatasetPublisher.UploadsDirectory(location));
         }
 
         await using (var scope = scopes.CreateAsyncScope())
@@ -168,4 +176,7 @@ internal sealed partial class DatabaseInitializer(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Seeded {Count} demo clients and users")]
     private static partial void LogSeeded(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Deleted {Count} upload spool file(s) left in {Directory} by an interrupted process")]
+    private static partial void LogAbandonedUploads(ILogger logger, int count, string directory);
 }
