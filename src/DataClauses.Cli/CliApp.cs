@@ -25,6 +25,7 @@ internal static class CliApp
         var root = new RootCommand("DataClauses: contract-governed data sharing for contrats de ville.")
         {
             PolicyCommands.Create(output, error),
+            DiscloseCommand.Create(output, error),
             PublishCommand.Create(output, error),
         };
 

@@ -1,38 +1,162 @@
+using System.Runtime.InteropServices;
+
 namespace DataClauses.Disclosure;
 
 /// <summary>
 /// Secondary suppression by hypercubes generalised to hierarchies (see docs/adr/0004). For each sensitive cell it
-/// chooses, in every dimension, a "move" — the cell's code paired with a sibling (+1/−1), or with its ancestors
-/// (+1 up to the total) — extended downwards to a leaf so that every additivity constraint of that dimension holds.
-/// The product of the moves is a perturbation of the whole table that keeps every marginal unchanged; once all its
-/// cells are suppressed, the sensitive cell can move by ±ε without contradicting any published value. Choosing the
-/// sign so that only positive cells decrease keeps non-negativity: the attacker's interval is strictly wider than a
-/// point. Among the candidate hypercubes the cheapest (fewest and smallest new suppressions) wins.
+/// chooses, in every dimension, a "move": the cell's code (with a chain down to a leaf) and its ancestors up to some
+/// level, against a sibling at that level (with its own chain down), or with all its ancestors up to the total. Each
+/// move keeps every additivity constraint of its dimension; their product is a perturbation of the whole table that
+/// keeps every marginal unchanged. Once all its cells are suppressed, the sensitive cell can move by ±ε without
+/// contradicting any published value. The sign is chosen so that no cell leaves what the attacker knows of it
+/// (<see cref="AttackerBounds"/>): the attacker's interval is strictly wider than a point.
+/// <para>
+/// The steps: marginal cells first, each sensitive cell gets the cheapest hypercube given the suppressions so far
+/// (few and small new cells; with sums, none through another cell with a single contributor, or else one hypercube
+/// per such insider that avoids it); each then searches again without the cells only it uses (local improvement);
+/// secondary cells that no hypercube needs are released, largest first. On tables with at most
+/// <see cref="ExactLimit"/> suppressed cells, a last cleanup checks protection exactly (<see cref="ProtectionLp"/>,
+/// any perturbation, not only hypercubes) and a public cell the hypercubes needed is published again when cells of
+/// another shape protect instead. Every step is deterministic.
+/// </para>
 /// </summary>
 internal sealed class SecondarySuppression
 {
     private const int MaxCombinations = 256;
+    private const int SearchLimit = 20_000;
+    private const int CleanupSearchLimit = 2_000;
+    private const int ChainChoices = 2;
+    private const int CheckChainChoices = 64;
+    private const int WideChainChoices = 16;
+    private const int WideChains = int.MaxValue;
+    private const int ImproveRounds = 3;
+    private const int SiblingsPerLevel = 6;
+    private const int ExactLimit = 200;
+    private const int RepairSteps = 8;
+    private static readonly List<int[]> LeafChain = [[]];
+    private const byte CanDecrease = AttackerBounds.CanDecrease;
+    private const byte CanIncrease = AttackerBounds.CanIncrease;
+
     private readonly Table _table;
     private readonly DisclosureRules _rules;
     private readonly bool[] _suppressed;
-    private readonly bool _insiders;
+    private readonly byte[] _freedom;
+    private readonly Insiders _insiders;
     private readonly int _dims;
+    private readonly int[] _primaryCodes;
+    private readonly double _cellWeight;
+    private readonly Dictionary<int, int[]> _signsCache = [];
+    private readonly List<Move>[] _moveLists;
+    private readonly List<int>[] _codeBuffers;
+    private readonly Dfs _dfs;
+    private readonly List<(double Score, int Sibling)> _siblings = [];
+    private readonly List<int> _up = [];
 
-    private SecondarySuppression(Table table, DisclosureRules rules, bool[] suppressed)
+    private SecondarySuppression(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed)
     {
         _table = table;
         _rules = rules;
         _suppressed = suppressed;
         _dims = table.Dimensions.Count;
+        _primaryCodes = new int[_dims];
+        _moveLists = [.. Enumerable.Range(0, _dims).Select(_ => new List<Move>())];
+        _codeBuffers = [.. Enumerable.Range(0, _dims).Select(_ => new List<int>())];
+        _dfs = new Dfs(this);
 
         // With sums, the sole contributor of a cell knows its value: such cells cannot hide another cell.
-        _insiders = table.Measures.Count > 0;
+        _insiders = table.Measures.Count > 0 ? Insiders.Strict : Insiders.Ignored;
+        _freedom = AttackerBounds.Freedom(table, rules, reasons);
+        _cellWeight = CellWeight(table);
     }
 
-    /// <summary>Adds secondary suppressions to <paramref name="suppressed"/> (true for primaries on entry); returns false if a cell could not be protected.</summary>
-    public static bool Apply(Table table, DisclosureRules rules, bool[] suppressed, IReadOnlyList<int> primaries)
+    /// <summary>
+    /// What suppressing one more cell costs besides its count: the median count of the non-empty leaf cells (at least
+    /// 1), so that the cost weighs the number of suppressed cells and their value alike, whatever the table's scale.
+    /// </summary>
+    private static double CellWeight(Table table)
     {
-        var engine = new SecondarySuppression(table, rules, suppressed);
+        var counts = new List<long>();
+        for (var cell = 0; cell < table.CellCount; cell++)
+        {
+            if (table.Counts[cell] > 0 && IsLeafCell(table, cell))
+            {
+                counts.Add(table.Counts[cell]);
+            }
+        }
+
+        if (counts.Count == 0)
+        {
+            return 1;
+        }
+
+        counts.Sort();
+        return Math.Max(1, counts[counts.Count / 2]);
+    }
+
+    private static bool IsLeafCell(Table table, int cell)
+    {
+        for (var d = 0; d < table.Dimensions.Count; d++)
+        {
+            if (!table.Dimensions[d].Hierarchy.IsLeaf(table.CodeOf(cell, d)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Which cells with a single contributor (an insider, who knows the cell's sums) may serve in a hypercube. When the
+    /// primary has at most one contributor, a cell that contains it or lies inside it always may: its contributor is
+    /// the primary's own, or the primary is empty, which the contributor of a containing cell knows anyway.
+    /// </summary>
+    internal enum Insiders
+    {
+        /// <summary>No insider's cell: protected even against insiders who pool what they know.</summary>
+        Strict,
+
+        /// <summary>Any cell (counts only; or one of several hypercubes, each insider missing from one of them).</summary>
+        Ignored,
+    }
+
+    /// <summary>What <see cref="Run"/> did.</summary>
+    /// <param name="AllProtected">False when a sensitive cell could not be protected.</param>
+    /// <param name="InsiderAlternatives">Primaries that needed several hypercubes so that each insider misses one.</param>
+    /// <param name="Unprotectable">The first sensitive cell that could not be protected, or -1.</param>
+    internal readonly record struct Outcome(bool AllProtected, int InsiderAlternatives, int Unprotectable = -1);
+
+    /// <summary>A protection: the hypercube's cells (several hypercubes' when <paramref name="Alternatives"/>).</summary>
+    private readonly record struct Candidate(double Cost, int[] Cells, Insiders Insiders, bool Alternatives = false);
+
+    /// <summary>
+    /// One dimension's move: its codes (a range of the dimension's code buffer, the first being the cell's own code)
+    /// and their signs (+1/−1).
+    /// </summary>
+    private readonly record struct Move(int Start, int Length, int[] Signs, double Proxy, int Order = 0);
+
+    /// <summary>How widely to search.</summary>
+    /// <param name="AllCandidates">Every move of every dimension, else the cheapest few per dimension.</param>
+    /// <param name="AllowPublic">Whether public cells may be suppressed.</param>
+    /// <param name="Insiders">Which single-contributor cells may serve.</param>
+    /// <param name="CheckOnly">Only hypercubes already suppressed (cost 0) are of interest.</param>
+    /// <param name="Limit">Combinations tried before settling for the best found.</param>
+    /// <param name="Avoid">A cell the hypercube must not go through (an insider's), or -1.</param>
+    /// <param name="Chains">How many first steps down from a code with children are tried.</param>
+    private readonly record struct Mode(bool AllCandidates, bool AllowPublic, Insiders Insiders, bool CheckOnly, int Limit, int Avoid = -1, int Chains = ChainChoices);
+
+    /// <summary>
+    /// Adds secondary suppressions to <paramref name="suppressed"/> (true for primaries on entry); returns false if a
+    /// sensitive cell could not be protected.
+    /// </summary>
+    public static bool Apply(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed) =>
+        Run(table, rules, reasons, suppressed).AllProtected;
+
+    /// <summary>As <see cref="Apply"/>, with diagnostics.</summary>
+    internal static Outcome Run(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed)
+    {
+        var engine = new SecondarySuppression(table, rules, reasons, suppressed);
+        var primaries = Enumerable.Range(0, table.CellCount).Where(c => reasons[c] != SensitivityReasons.None);
 
         // Marginal primaries first: their hypercubes go through high-level cells that leaf primaries can then reuse.
         var order = primaries
@@ -40,21 +164,76 @@ internal sealed class SecondarySuppression
             .ThenByDescending(p => table.Counts[p])
             .ThenBy(p => p)
             .ToList();
-        var allProtected = true;
+        var protection = new Dictionary<int, Candidate>();
         foreach (var primary in order)
         {
-            allProtected &= engine.Protect(primary);
+            if (engine.Protect(primary) is not { } candidate)
+            {
+                return new Outcome(false, 0, primary);
+            }
+
+            protection[primary] = candidate;
         }
 
-        return allProtected;
+        var users = new Dictionary<int, List<int>>();
+        foreach (var (primary, candidate) in protection)
+        {
+            AddUser(users, primary, candidate.Cells);
+        }
+
+        engine.Improve(reasons, order, protection, users);
+        engine.Cleanup(reasons, protection, users);
+        var alternatives = protection.Values.Count(c => c.Alternatives);
+        if (alternatives == 0)
+        {
+            engine.ExactCleanup(reasons, order);
+            if (engine.RepairPublic(reasons, order))
+            {
+                engine.ExactCleanup(reasons, order);
+            }
+        }
+
+        engine.ReleasePublic(reasons, order);
+
+        return new Outcome(true, alternatives);
     }
 
-    /// <summary>Whether a sensitive cell already has a protecting hypercube made only of suppressed cells.</summary>
-    public static bool IsProtected(Table table, DisclosureRules rules, bool[] suppressed, int primary)
+    /// <summary>
+    /// Whether a sensitive cell is protected by suppressed cells: a hypercube without insiders' cells, or, for every
+    /// insider, a hypercube without that insider's cell.
+    /// </summary>
+    public static bool IsProtected(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, int primary) =>
+        new SecondarySuppression(table, rules, reasons, suppressed).IsProtectedNow(primary);
+
+    private bool IsProtectedNow(int primary)
     {
-        var engine = new SecondarySuppression(table, rules, suppressed);
-        var best = engine.Search(primary, allCandidates: true, allowPublic: true, insiders: engine._insiders, maxCost: 0);
-        return best is not null && best.Value.Cost == 0;
+        if (Search(primary, new Mode(true, true, _insiders, CheckOnly: true, SearchLimit, Chains: CheckChainChoices)) is not null)
+        {
+            return true;
+        }
+
+        if (Search(primary, new Mode(true, true, Insiders.Ignored, CheckOnly: true, SearchLimit, Chains: CheckChainChoices)) is { } any
+            && InsidersIn(primary, any.Cells).All(insider =>
+                Search(primary, new Mode(true, true, Insiders.Ignored, CheckOnly: true, SearchLimit, insider, CheckChainChoices)) is not null))
+        {
+            return true;
+        }
+
+        // Not by a hypercube: by any direction (small tables, whose last cleanup is exact).
+        return ExactModel() is { } exact && DirectionFor(exact.Lp, exact.Index, primary) is not null;
+    }
+
+    /// <summary>Publishes again each public cell suppressed as secondary if every sensitive cell stays protected without it.</summary>
+    private void ReleasePublic(IReadOnlyList<SensitivityReasons> reasons, List<int> primaries)
+    {
+        foreach (var cell in _rules.PublicCells.Where(c => c >= 0 && c < _table.CellCount && _suppressed[c] && reasons[c] == SensitivityReasons.None).Order().ToList())
+        {
+            _suppressed[cell] = false;
+            if (!primaries.TrueForAll(IsProtectedNow))
+            {
+                _suppressed[cell] = true;
+            }
+        }
     }
 
     private int NonLeafCodes(int cell)
@@ -71,248 +250,1006 @@ internal sealed class SecondarySuppression
         return n;
     }
 
-    private bool Protect(int primary)
+    /// <summary>Suppresses the cheapest protection of <paramref name="primary"/> and returns it, or null.</summary>
+    private Candidate? Protect(int primary)
     {
-        // Widen the search step by step; protection always wins over publication of public cells or over the insider rule.
-        var best = Search(primary, allCandidates: false, allowPublic: false, insiders: _insiders, double.MaxValue)
-            ?? Search(primary, allCandidates: true, allowPublic: false, insiders: _insiders, double.MaxValue)
-            ?? Search(primary, allCandidates: true, allowPublic: true, insiders: _insiders, double.MaxValue)
-            ?? Search(primary, allCandidates: true, allowPublic: true, insiders: false, double.MaxValue);
-        if (best is null)
+        // Widen the search step by step; protection always wins over the publication of public cells.
+        var best = Search(primary, new Mode(false, false, _insiders, false, SearchLimit))
+            ?? Search(primary, new Mode(true, false, _insiders, false, SearchLimit, Chains: WideChains))
+            ?? Search(primary, new Mode(true, true, _insiders, false, SearchLimit, Chains: WideChains));
+        if (best is not null)
         {
-            return false;
+            Suppress(best.Value.Cells);
+            return best;
         }
 
-        foreach (var cell in best.Value.Cells)
+        // Every hypercube goes through some insider's cell. Take the cheapest, then for each insider in it a hypercube
+        // without that insider's cell: whichever single insider attacks, one hypercube stays out of its knowledge.
+        if (Search(primary, new Mode(true, true, Insiders.Ignored, false, SearchLimit)) is not { } first)
         {
-            _suppressed[cell] = true;
+            return null;
         }
 
-        return true;
-    }
-
-    private readonly record struct Candidate(double Cost, int[] Cells);
-
-    /// <summary>One dimension's move: codes and their signs (+1/−1), the first being the cell's own code.</summary>
-    private sealed record Move(int[] Codes, int[] Signs, double Proxy);
-
-    private Candidate? Search(int primary, bool allCandidates, bool allowPublic, bool insiders, double maxCost)
-    {
-        var codes = new int[_dims];
-        for (var d = 0; d < _dims; d++)
+        Suppress(first.Cells);
+        var cells = new HashSet<int>(first.Cells);
+        foreach (var insider in InsidersIn(primary, first.Cells))
         {
-            codes[d] = _table.CodeOf(primary, d);
-        }
-
-        var perDimension = Math.Max(2, (int)Math.Floor(Math.Pow(MaxCombinations, 1.0 / _dims)));
-        var moves = new Move[_dims][];
-        for (var d = 0; d < _dims; d++)
-        {
-            var all = MovesFor(primary, d, codes[d]);
-            moves[d] = allCandidates || all.Count <= perDimension ? [.. all] : [.. all.Take(perDimension)];
-            if (moves[d].Length == 0)
+            if (Search(primary, new Mode(true, true, Insiders.Ignored, false, SearchLimit, insider, WideChains)) is not { } alternative)
             {
                 return null;
             }
+
+            Suppress(alternative.Cells);
+            cells.UnionWith(alternative.Cells);
         }
 
-        Candidate? best = null;
-        var choice = new int[_dims];
-        var corners = new List<int>(16);
-        var cornerSigns = new List<int>(16);
-        var combinations = 0;
-        while (true)
+        return new Candidate(first.Cost, [.. cells], Insiders.Ignored, Alternatives: true);
+    }
+
+    private void Suppress(int[] cells)
+    {
+        foreach (var cell in cells)
         {
-            if (++combinations > 20_000 && best is not null)
+            _suppressed[cell] = true;
+        }
+    }
+
+    /// <summary>The cells of a hypercube known to an insider other than the primary's own.</summary>
+    private List<int> InsidersIn(int primary, int[] cells)
+    {
+        var insiders = new List<int>();
+        if (_insiders == Insiders.Ignored)
+        {
+            return insiders;
+        }
+
+        SetPrimaryCodes(primary);
+        foreach (var cell in cells)
+        {
+            if (cell != primary && _table.Counts[cell] == 1 && !InsiderHarmless(primary, cell))
+            {
+                insiders.Add(cell);
+            }
+        }
+
+        return insiders;
+    }
+
+    private void SetPrimaryCodes(int primary)
+    {
+        for (var d = 0; d < _dims; d++)
+        {
+            _primaryCodes[d] = _table.CodeOf(primary, d);
+        }
+    }
+
+    /// <summary>
+    /// Releases secondary cells, largest first, when every sensitive cell whose hypercube went through them still has
+    /// a protecting hypercube among the other suppressed cells.
+    /// </summary>
+    private void Cleanup(IReadOnlyList<SensitivityReasons> reasons, Dictionary<int, Candidate> protection, Dictionary<int, List<int>> users)
+    {
+        var secondaries = Enumerable.Range(0, _table.CellCount)
+            .Where(c => _suppressed[c] && reasons[c] == SensitivityReasons.None)
+            .OrderByDescending(c => _rules.PublicCells.Contains(c))
+            .ThenByDescending(c => _table.Counts[c])
+            .ThenBy(c => c)
+            .ToList();
+        var replacements = new List<(int Primary, Candidate Candidate)>();
+        foreach (var secondary in secondaries)
+        {
+            var dependants = users.GetValueOrDefault(secondary) ?? [];
+
+            _suppressed[secondary] = false;
+            replacements.Clear();
+            var released = true;
+            foreach (var primary in dependants)
+            {
+                var other = Recheck(primary, protection[primary], thorough: _rules.PublicCells.Contains(secondary));
+                if (other is null)
+                {
+                    released = false;
+                    break;
+                }
+
+                replacements.Add((primary, other.Value));
+            }
+
+            if (!released)
+            {
+                _suppressed[secondary] = true;
+                continue;
+            }
+
+            users.Remove(secondary);
+            foreach (var (primary, candidate) in replacements)
+            {
+                foreach (var cell in protection[primary].Cells)
+                {
+                    users.GetValueOrDefault(cell)?.Remove(primary);
+                }
+
+                protection[primary] = candidate;
+                AddUser(users, primary, candidate.Cells);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Local improvement: for each sensitive cell, release the secondary cells only its hypercube uses and search
+    /// again with the others' suppressions as they now are; keep the new hypercube when it is cheaper. Returns whether
+    /// anything changed.
+    /// </summary>
+    private bool Improve(IReadOnlyList<SensitivityReasons> reasons, List<int> order, Dictionary<int, Candidate> protection, Dictionary<int, List<int>> users)
+    {
+        var changed = false;
+        var exclusive = new List<int>();
+        for (var round = 0; round < ImproveRounds; round++)
+        {
+            var improved = false;
+            foreach (var primary in order)
+            {
+                var current = protection[primary];
+                if (current.Alternatives)
+                {
+                    continue;
+                }
+
+                exclusive.Clear();
+                var released = 0.0;
+                foreach (var c in current.Cells)
+                {
+                    if (reasons[c] == SensitivityReasons.None && users.TryGetValue(c, out var list) && list.Count == 1)
+                    {
+                        exclusive.Add(c);
+                        released += Weight(_table.Counts[c]);
+                    }
+                }
+
+                if (exclusive.Count == 0)
+                {
+                    continue;
+                }
+
+                foreach (var cell in exclusive)
+                {
+                    _suppressed[cell] = false;
+                }
+
+                var candidate = Search(primary, new Mode(false, AllowPublic: false, current.Insiders, false, SearchLimit));
+                if (candidate is { } better && better.Cost < released - 1e-9)
+                {
+                    foreach (var cell in current.Cells)
+                    {
+                        users.GetValueOrDefault(cell)?.Remove(primary);
+                    }
+
+                    foreach (var cell in exclusive)
+                    {
+                        users.Remove(cell);
+                    }
+
+                    Suppress(better.Cells);
+                    protection[primary] = better;
+                    AddUser(users, primary, better.Cells);
+                    improved = true;
+                }
+                else
+                {
+                    foreach (var cell in exclusive)
+                    {
+                        _suppressed[cell] = true;
+                    }
+                }
+            }
+
+            changed |= improved;
+            if (!improved)
             {
                 break;
             }
+        }
 
-            if (Evaluate(primary, moves, choice, corners, cornerSigns, allowPublic, insiders) is { } cost
-                && cost <= maxCost
-                && (best is null || cost < best.Value.Cost))
+        return changed;
+    }
+
+    /// <summary>
+    /// The exact model of the attacker's directions over the suppressed cells (see <see cref="ProtectionLp"/>), or
+    /// null when there are too many suppressed cells for it.
+    /// </summary>
+    private (ProtectionLp Lp, Dictionary<int, int> Index, bool[] CannotDecrease)? ExactModel()
+    {
+        var cells = new List<int>();
+        for (var cell = 0; cell < _table.CellCount && cells.Count <= ExactLimit; cell++)
+        {
+            if (_suppressed[cell])
             {
-                best = new Candidate(cost, [.. corners]);
-                if (cost == 0)
+                cells.Add(cell);
+            }
+        }
+
+        if (cells.Count > ExactLimit)
+        {
+            return null;
+        }
+
+        var index = new Dictionary<int, int>(cells.Count);
+        for (var i = 0; i < cells.Count; i++)
+        {
+            index[cells[i]] = i;
+        }
+
+        var equations = new List<(int, double)[]>();
+        var terms = new List<(int, double)>();
+        foreach (var (parent, children) in TableEquations.Of(_table))
+        {
+            terms.Clear();
+            if (index.TryGetValue(parent, out var p))
+            {
+                terms.Add((p, 1));
+            }
+
+            foreach (var child in children)
+            {
+                if (index.TryGetValue(child, out var c))
+                {
+                    terms.Add((c, -1));
+                }
+            }
+
+            if (terms.Count > 0)
+            {
+                equations.Add([.. terms]);
+            }
+        }
+
+        var cannotDecrease = cells.Select(c => (_freedom[c] & CanDecrease) == 0).ToArray();
+        return (ProtectionLp.Create(cells.Count, equations), index, cannotDecrease);
+    }
+
+    /// <summary>A direction moving the primary (insiders' cells held: they know them), or null.</summary>
+    private double[]? DirectionFor(ProtectionLp lp, Dictionary<int, int> index, int primary)
+    {
+        if (_insiders != Insiders.Ignored)
+        {
+            SetPrimaryCodes(primary);
+            foreach (var (cell, variable) in index)
+            {
+                if (cell != primary && _table.Counts[cell] == 1 && !InsiderHarmless(primary, cell))
+                {
+                    lp = lp.Without(variable);
+                }
+            }
+        }
+
+        var cannotDecrease = new bool[index.Count];
+        foreach (var (cell, variable) in index)
+        {
+            cannotDecrease[variable] = (_freedom[cell] & CanDecrease) == 0;
+        }
+
+        return lp.Direction(index[primary], cannotDecrease);
+    }
+
+    /// <summary>
+    /// The last cleanup, exact: on a table with few suppressed cells, release secondary cells (public ones first, then
+    /// the largest) whenever every sensitive cell can still move in the attacker's exact feasible set — not only along
+    /// a hypercube. Each sensitive cell keeps a witness direction; only those whose witness moved the released cell
+    /// are solved again.
+    /// </summary>
+    private void ExactCleanup(IReadOnlyList<SensitivityReasons> reasons, List<int> primaries)
+    {
+        if (ExactModel() is not { } model)
+        {
+            return;
+        }
+
+        var (lp, index, _) = model;
+        var witnesses = new Dictionary<int, double[]>();
+        foreach (var primary in primaries)
+        {
+            if (DirectionFor(lp, index, primary) is not { } witness)
+            {
+                return; // cannot happen: a hypercube is a direction
+            }
+
+            witnesses[primary] = witness;
+        }
+
+        var secondaries = index.Keys
+            .Where(c => reasons[c] == SensitivityReasons.None)
+            .OrderByDescending(c => _rules.PublicCells.Contains(c))
+            .ThenByDescending(c => Weight(_table.Counts[c]))
+            .ThenBy(c => c)
+            .ToList();
+        var renewed = new Dictionary<int, double[]>();
+        foreach (var secondary in secondaries)
+        {
+            var variable = index[secondary];
+            var trial = lp.Without(variable);
+            renewed.Clear();
+            var released = true;
+            foreach (var primary in primaries)
+            {
+                if (Math.Abs(witnesses[primary][variable]) <= 1e-9)
+                {
+                    continue;
+                }
+
+                if (DirectionFor(trial, index, primary) is not { } witness)
+                {
+                    released = false;
+                    break;
+                }
+
+                renewed[primary] = witness;
+            }
+
+            if (!released)
+            {
+                continue;
+            }
+
+            lp = trial;
+            _suppressed[secondary] = false;
+            foreach (var (primary, witness) in renewed)
+            {
+                witnesses[primary] = witness;
+            }
+        }
+    }
+
+    /// <summary>
+    /// On a table with few suppressed cells, a public cell that the hypercubes needed may not be needed by a pattern of
+    /// another shape: publish it again and add other cells, cheapest first, each time one makes more sensitive cells
+    /// movable, until all are (exact check); if that fails, the public cell stays suppressed. Returns whether a public
+    /// cell was released.
+    /// </summary>
+    private bool RepairPublic(IReadOnlyList<SensitivityReasons> reasons, List<int> primaries)
+    {
+        var repaired = false;
+        foreach (var cell in _rules.PublicCells.Where(c => c >= 0 && c < _table.CellCount && _suppressed[c] && reasons[c] == SensitivityReasons.None).Order().ToList())
+        {
+            _suppressed[cell] = false;
+            var added = new List<int>();
+            var movable = MovablePrimaries(primaries);
+            while (movable >= 0 && movable < primaries.Count && added.Count < RepairSteps)
+            {
+                var improved = false;
+                foreach (var candidate in Enumerable.Range(0, _table.CellCount)
+                    .Where(c => !_suppressed[c] && !_rules.PublicCells.Contains(c))
+                    .OrderBy(c => Weight(_table.Counts[c]))
+                    .ThenBy(c => c))
+                {
+                    _suppressed[candidate] = true;
+                    var now = MovablePrimaries(primaries);
+                    if (now > movable)
+                    {
+                        added.Add(candidate);
+                        movable = now;
+                        improved = true;
+                        break;
+                    }
+
+                    _suppressed[candidate] = false;
+                }
+
+                if (!improved)
                 {
                     break;
                 }
             }
 
-            // Next combination (odometer over the dimensions).
-            var d = _dims - 1;
-            while (d >= 0 && ++choice[d] == moves[d].Length)
+            if (movable == primaries.Count)
             {
-                choice[d] = 0;
-                d--;
+                repaired = true;
+                continue;
             }
 
-            if (d < 0)
+            foreach (var candidate in added)
             {
-                break;
+                _suppressed[candidate] = false;
+            }
+
+            _suppressed[cell] = true;
+        }
+
+        return repaired;
+    }
+
+    /// <summary>How many sensitive cells can move in the exact model (-1 when the table is too large for it).</summary>
+    private int MovablePrimaries(List<int> primaries)
+    {
+        if (ExactModel() is not { } model)
+        {
+            return -1;
+        }
+
+        return primaries.Count(p => DirectionFor(model.Lp, model.Index, p) is not null);
+    }
+
+    /// <summary>
+    /// A protection made of suppressed cells only (a hypercube without insiders, else — for a cell already protected
+    /// that way, or in a thorough recheck — one per insider), or null; a thorough recheck (every move, more chains)
+    /// when releasing a public cell.
+    /// </summary>
+    private Candidate? Recheck(int primary, Candidate current, bool thorough)
+    {
+        var (limit, chains) = thorough ? (SearchLimit, CheckChainChoices) : (CleanupSearchLimit, ChainChoices);
+        if (Search(primary, new Mode(thorough, true, _insiders, CheckOnly: true, limit, Chains: chains)) is { } strict)
+        {
+            return strict;
+        }
+
+        if (!current.Alternatives && !thorough)
+        {
+            return null;
+        }
+
+        if (Search(primary, new Mode(thorough, true, Insiders.Ignored, CheckOnly: true, limit, Chains: chains)) is not { } any)
+        {
+            return null;
+        }
+
+        var cells = new HashSet<int>(any.Cells);
+        foreach (var insider in InsidersIn(primary, any.Cells))
+        {
+            if (Search(primary, new Mode(thorough, true, Insiders.Ignored, CheckOnly: true, limit, insider, chains)) is not { } alternative)
+            {
+                return null;
+            }
+
+            cells.UnionWith(alternative.Cells);
+        }
+
+        return new Candidate(0, [.. cells], Insiders.Ignored, Alternatives: true);
+    }
+
+    private static void AddUser(Dictionary<int, List<int>> users, int primary, int[] cells)
+    {
+        foreach (var cell in cells)
+        {
+            if (!users.TryGetValue(cell, out var list))
+            {
+                users[cell] = list = [];
+            }
+
+            list.Add(primary);
+        }
+    }
+
+    /// <summary>
+    /// The cheapest valid hypercube for <paramref name="primary"/> (in a check, one made of suppressed cells only), or
+    /// null. A depth-first product of the dimensions' moves: the cells a move adds are actual cells of the hypercube
+    /// (the other dimensions still at the primary's codes), so a prefix that is already invalid, or already costs more
+    /// than the best found, is pruned with everything below it.
+    /// </summary>
+    private Candidate? Search(int primary, Mode mode)
+    {
+        SetPrimaryCodes(primary);
+        var perDimension = Math.Max(2, (int)Math.Floor(Math.Pow(MaxCombinations, 1.0 / _dims)));
+        var moves = _moveLists;
+        for (var d = 0; d < _dims; d++)
+        {
+            var all = MovesFor(primary, d, _primaryCodes[d], mode, perDimension, moves[d]);
+            if (!mode.AllCandidates && !mode.CheckOnly && all.Count > perDimension)
+            {
+                all.RemoveRange(perDimension, all.Count - perDimension);
+            }
+
+            if (all.Count == 0)
+            {
+                return null;
+            }
+        }
+
+        _dfs.Run(primary, mode);
+        return _dfs.Best;
+    }
+
+    /// <summary>The state of one depth-first search over the moves' product.</summary>
+    private sealed class Dfs(SecondarySuppression owner)
+    {
+        private readonly SecondarySuppression _engine = owner;
+        private readonly List<Move>[] _moves = owner._moveLists;
+        private readonly List<int> _cells = new(64);
+        private readonly List<int> _signs = new(64);
+        private readonly List<int> _bestCells = new(64);
+        private bool _found;
+        private int _primary;
+        private Mode _mode;
+        private double _bestCost;
+        private int _visited;
+        private bool _done;
+
+        public Candidate? Best { get; private set; }
+
+        /// <summary>Searches the product of the engine's current moves for <paramref name="primary"/>.</summary>
+        public void Run(int primary, Mode mode)
+        {
+            _primary = primary;
+            _mode = mode;
+            _bestCost = mode.CheckOnly ? 0 : double.MaxValue;
+            _visited = 0;
+            _done = false;
+            Best = null;
+            _cells.Clear();
+            _signs.Clear();
+            _cells.Add(_primary);
+            _signs.Add(1);
+            _found = false;
+            var freedom = _engine._freedom[_primary];
+            Visit(0, 0, (freedom & CanIncrease) != 0, (freedom & CanDecrease) != 0);
+            Best = _found ? new Candidate(_bestCost, [.. _bestCells], _mode.Insiders) : null;
+        }
+
+        private void Visit(int depth, double cost, bool up, bool down)
+        {
+            if (depth == _moves.Length)
+            {
+                if (!_found || cost < _bestCost)
+                {
+                    // Keep the cells in a buffer: only the final best becomes a candidate.
+                    _bestCells.Clear();
+                    _bestCells.AddRange(_cells);
+                    _found = true;
+                    _bestCost = cost;
+                    _done = cost == 0;
+                }
+
+                return;
+            }
+
+            var engine = _engine;
+            var stride = engine._table.Strides[depth];
+            var own = engine._primaryCodes[depth];
+            var count = _cells.Count;
+            foreach (var move in _moves[depth])
+            {
+                if (_done || (++_visited > _mode.Limit && (_found || _mode.CheckOnly)))
+                {
+                    _done = true;
+                    return;
+                }
+
+                var moveCost = cost;
+                var moveUp = up;
+                var moveDown = down;
+                var valid = true;
+                var codes = CollectionsMarshal.AsSpan(engine._codeBuffers[depth]).Slice(move.Start, move.Length);
+                for (var k = 1; k < codes.Length && valid; k++)
+                {
+                    var offset = (codes[k] - own) * stride;
+                    for (var i = 0; i < count && valid; i++)
+                    {
+                        var cell = _cells[i] + offset;
+                        var sign = _signs[i] * move.Signs[k];
+                        valid = engine.Admit(_primary, cell, sign, _mode, ref moveCost, ref moveUp, ref moveDown)
+                            && moveCost <= _bestCost
+                            && (!_found || moveCost < _bestCost || _mode.CheckOnly);
+                        _cells.Add(cell);
+                        _signs.Add(sign);
+                    }
+                }
+
+                if (valid)
+                {
+                    Visit(depth + 1, moveCost, moveUp, moveDown);
+                }
+
+                _cells.RemoveRange(count, _cells.Count - count);
+                _signs.RemoveRange(count, _signs.Count - count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds a cell of a hypercube to its evaluation: its cost if newly suppressed, and the directions still feasible;
+    /// false when the cell makes the hypercube invalid.
+    /// </summary>
+    private bool Admit(int primary, int cell, int sign, Mode mode, ref double cost, ref bool up, ref bool down)
+    {
+        var freedom = _freedom[cell];
+        if (sign > 0)
+        {
+            up &= (freedom & CanIncrease) != 0;
+            down &= (freedom & CanDecrease) != 0;
+        }
+        else
+        {
+            up &= (freedom & CanDecrease) != 0;
+            down &= (freedom & CanIncrease) != 0;
+        }
+
+        if ((!up && !down) || cell == mode.Avoid)
+        {
+            return false;
+        }
+
+        if (!_suppressed[cell])
+        {
+            if (mode.CheckOnly || (!mode.AllowPublic && _rules.PublicCells.Contains(cell)))
+            {
+                return false;
+            }
+
+            cost += Weight(_table.Counts[cell]);
+        }
+
+        return mode.Insiders == Insiders.Ignored || _table.Counts[cell] != 1 || InsiderHarmless(primary, cell);
+    }
+
+    /// <summary>
+    /// Whether the sole contributor of <paramref name="cell"/> (who knows its sums) is the primary's own or learns
+    /// nothing from it (see <see cref="Insiders"/>): the primary has at most one contributor and one cell contains
+    /// the other. Containment is that of the leaves covered: a code with a single child covers what the child covers.
+    /// </summary>
+    private bool InsiderHarmless(int primary, int cell)
+    {
+        if (_table.Counts[primary] > 1)
+        {
+            return false;
+        }
+
+        var inside = true;
+        var outside = true;
+        for (var d = 0; d < _dims && (inside || outside); d++)
+        {
+            var hierarchy = _table.Dimensions[d].Hierarchy;
+            var a = Covering(hierarchy, _primaryCodes[d]);
+            var b = Covering(hierarchy, _table.CodeOf(cell, d));
+            outside &= IsAncestorOrSelf(hierarchy, b, a);
+            inside &= IsAncestorOrSelf(hierarchy, a, b);
+        }
+
+        return inside || outside;
+    }
+
+    /// <summary>The lowest code covering the same leaves (down through single children).</summary>
+    private static int Covering(Hierarchy hierarchy, int code)
+    {
+        while (hierarchy.Children[code].Length == 1)
+        {
+            code = hierarchy.Children[code][0];
+        }
+
+        return code;
+    }
+
+    private static bool IsAncestorOrSelf(Hierarchy hierarchy, int ancestor, int code)
+    {
+        for (var c = code; c >= 0; c = hierarchy.Parents[c])
+        {
+            if (c == ancestor)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The cost of suppressing a cell: few cells and small ones (see <see cref="CellWeight"/>).</summary>
+    private double Weight(long count) => _cellWeight + count;
+
+
+    /// <summary>
+    /// The moves of one dimension for a code, cheapest first along the line through the primary: the code (with a
+    /// chain down to a leaf) and its ancestors up to some level, against a sibling at that level (with its own chain
+    /// down); or the code with all its ancestors up to the total.
+    /// </summary>
+    private List<Move> MovesFor(int primary, int dimension, int code, Mode mode, int perDimension, List<Move> moves)
+    {
+        var hierarchy = _table.Dimensions[dimension].Hierarchy;
+        var stride = _table.Strides[dimension];
+        var line = primary - (code * stride);
+        moves.Clear();
+        var buffer = _codeBuffers[dimension];
+        buffer.Clear();
+        var siblings = _siblings;
+        var limited = !mode.AllCandidates && !mode.CheckOnly;
+        var siblingChoices = limited ? 1 : mode.Chains;
+        var wanted = mode.CheckOnly ? int.MaxValue : perDimension;
+        foreach (var chain in DownChains(hierarchy, line, stride, code, mode, mode.Chains))
+        {
+            var up = _up;
+            up.Clear();
+            up.Add(code);
+            up.AddRange(chain);
+            var reachable = true;
+            var prefix = 0.0;
+            foreach (var c in chain)
+            {
+                prefix += PrefixWeight(line + (c * stride));
+            }
+
+            for (var level = code; hierarchy.Parents[level] >= 0 && reachable; level = hierarchy.Parents[level])
+            {
+                if (level != code)
+                {
+                    // A check only looks at suppressed cells: nothing above an unsuppressed ancestor can serve.
+                    reachable = !mode.CheckOnly || _suppressed[line + (level * stride)];
+                    if (!reachable)
+                    {
+                        break;
+                    }
+
+                    up.Add(level);
+                    prefix += PrefixWeight(line + (level * stride));
+
+                    // A search keeps the cheapest few moves: a move at this level or above costs at least the prefix.
+                    if (limited && CountAtMost(moves, prefix) >= wanted)
+                    {
+                        break;
+                    }
+                }
+
+                // The siblings at this level, cheapest first (a search keeps the few cheapest; a check, the suppressed).
+                siblings.Clear();
+                foreach (var sibling in hierarchy.Children[hierarchy.Parents[level]])
+                {
+                    var cell = line + (sibling * stride);
+                    if (sibling != level && (!mode.CheckOnly || _suppressed[cell]))
+                    {
+                        siblings.Add((Score(cell), sibling));
+                    }
+                }
+
+                if (!mode.AllCandidates && siblings.Count > SiblingsPerLevel)
+                {
+                    siblings.Sort((a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : a.Sibling.CompareTo(b.Sibling));
+                    siblings.RemoveRange(SiblingsPerLevel, siblings.Count - SiblingsPerLevel);
+                }
+
+                foreach (var (_, sibling) in siblings)
+                {
+                    foreach (var siblingChain in DownChains(hierarchy, line, stride, sibling, mode, siblingChoices))
+                    {
+                        var start = buffer.Count;
+                        var signs = Signs(up.Count, 1 + siblingChain.Length);
+                        buffer.AddRange(up);
+                        buffer.Add(sibling);
+                        buffer.AddRange(siblingChain);
+                        moves.Add(new Move(start, buffer.Count - start, signs, Proxy(line, stride, CollectionsMarshal.AsSpan(buffer)[start..], signs)));
+                    }
+                }
+            }
+
+            if (!reachable)
+            {
+                continue;
+            }
+
+            // Up to the total: every ancestor moves with the cell (always sign-consistent, but touches the marginals).
+            for (var a = hierarchy.Parents[code]; a >= 0; a = hierarchy.Parents[a])
+            {
+                if (!up.Contains(a))
+                {
+                    up.Add(a);
+                }
+            }
+
+            if (mode.CheckOnly && !_suppressed[line])
+            {
+                continue;
+            }
+
+            var upStart = buffer.Count;
+            var upSigns = Signs(up.Count, 0);
+            buffer.AddRange(up);
+            moves.Add(new Move(upStart, up.Count, upSigns, Proxy(line, stride, CollectionsMarshal.AsSpan(buffer)[upStart..], upSigns) + 0.5));
+        }
+
+        // A stable order: equal proxies keep the order of generation, so the pattern is deterministic.
+        for (var i = 0; i < moves.Count; i++)
+        {
+            moves[i] = moves[i] with { Order = i };
+        }
+
+        moves.Sort(static (a, b) => a.Proxy != b.Proxy ? a.Proxy.CompareTo(b.Proxy) : a.Order.CompareTo(b.Order));
+        return moves;
+    }
+
+    /// <summary>The signs of a move: <paramref name="plus"/> times +1, then <paramref name="minus"/> times −1 (shared, read-only).</summary>
+    private int[] Signs(int plus, int minus)
+    {
+        var key = (plus * 64) + minus;
+        if (!_signsCache.TryGetValue(key, out var signs))
+        {
+            signs = new int[plus + minus];
+            Array.Fill(signs, 1, 0, plus);
+            Array.Fill(signs, -1, plus, minus);
+            _signsCache[key] = signs;
+        }
+
+        return signs;
+    }
+
+    private static int CountAtMost(List<Move> moves, double proxy)
+    {
+        var n = 0;
+        foreach (var move in moves)
+        {
+            if (move.Proxy <= proxy)
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// Chains from a code down to a leaf along the line through the primary, so that a move stays additive: for a
+    /// search, the few cheapest first steps (already suppressed, else small; free to decrease; not a single
+    /// contributor's cell when sums are protected), each continued by the cheapest child; for a check, every chain of
+    /// suppressed cells (up to a few). A leaf has one empty chain.
+    /// </summary>
+    private List<int[]> DownChains(Hierarchy hierarchy, int line, int stride, int code, Mode mode, int choices)
+    {
+        if (hierarchy.IsLeaf(code))
+        {
+            return LeafChain;
+        }
+
+        var chains = new List<int[]>();
+        if (mode.CheckOnly)
+        {
+            var path = new List<int>();
+            SuppressedChains(hierarchy, line, stride, code, path, chains, choices);
+            return chains;
+        }
+
+        if (mode.Chains > ChainChoices)
+        {
+            // A wide search (an insider to avoid): every chain, cheapest first, up to a bound.
+            var all = new List<(double Score, int[] Chain)>();
+            AllChains(hierarchy, line, stride, code, [], 0, all);
+            return [.. all.OrderBy(c => c.Score).Take(WideChainChoices).Select(c => c.Chain)];
+        }
+
+        var children = hierarchy.Children[code];
+        Span<int> firsts = stackalloc int[Math.Min(choices, children.Length)];
+        Span<double> scores = stackalloc double[firsts.Length];
+        var taken = 0;
+        foreach (var child in children)
+        {
+            // Keep the `choices` cheapest first steps, in order (ties: the lower code first).
+            var score = Score(line + (child * stride));
+            var at = taken;
+            while (at > 0 && scores[at - 1] > score)
+            {
+                at--;
+            }
+
+            if (at >= firsts.Length)
+            {
+                continue;
+            }
+
+            for (var j = Math.Min(taken, firsts.Length - 1); j > at; j--)
+            {
+                firsts[j] = firsts[j - 1];
+                scores[j] = scores[j - 1];
+            }
+
+            firsts[at] = child;
+            scores[at] = score;
+            taken = Math.Min(taken + 1, firsts.Length);
+        }
+
+        for (var f = 0; f < taken; f++)
+        {
+            var depth = 1;
+            for (var c = firsts[f]; !hierarchy.IsLeaf(c); c = CheapestChild(hierarchy, line, stride, c))
+            {
+                depth++;
+            }
+
+            var chain = new int[depth];
+            chain[0] = firsts[f];
+            for (var i = 1; i < depth; i++)
+            {
+                chain[i] = CheapestChild(hierarchy, line, stride, chain[i - 1]);
+            }
+
+            chains.Add(chain);
+        }
+
+        return chains;
+    }
+
+    private int CheapestChild(Hierarchy hierarchy, int line, int stride, int code)
+    {
+        var best = -1;
+        var bestScore = double.MaxValue;
+        foreach (var child in hierarchy.Children[code])
+        {
+            var score = Score(line + (child * stride));
+            if (score < bestScore)
+            {
+                best = child;
+                bestScore = score;
             }
         }
 
         return best;
     }
 
-    /// <summary>The cost of the hypercube (new suppressions' weight), or null when it is not a valid protection.</summary>
-    private double? Evaluate(int primary, Move[][] moves, int[] choice, List<int> corners, List<int> signs, bool allowPublic, bool insiders)
+    private void AllChains(Hierarchy hierarchy, int line, int stride, int code, List<int> path, double score, List<(double, int[])> chains)
     {
-        corners.Clear();
-        signs.Clear();
-        corners.Add(0);
-        signs.Add(1);
-        for (var d = 0; d < _dims; d++)
+        foreach (var child in hierarchy.Children[code])
         {
-            var move = moves[d][choice[d]];
-            var stride = _table.Strides[d];
-            var existing = corners.Count;
-            for (var i = 0; i < existing; i++)
+            if (chains.Count >= 4 * WideChainChoices)
             {
-                var baseCell = corners[i];
-                var baseSign = signs[i];
-                corners[i] = baseCell + (move.Codes[0] * stride);
-                signs[i] = baseSign * move.Signs[0];
-                for (var k = 1; k < move.Codes.Length; k++)
-                {
-                    corners.Add(baseCell + (move.Codes[k] * stride));
-                    signs.Add(baseSign * move.Signs[k]);
-                }
+                return;
             }
+
+            path.Add(child);
+            var childScore = score + Score(line + (child * stride));
+            if (hierarchy.IsLeaf(child))
+            {
+                chains.Add((childScore, [.. path]));
+            }
+            else
+            {
+                AllChains(hierarchy, line, stride, child, path, childScore, chains);
+            }
+
+            path.RemoveAt(path.Count - 1);
         }
+    }
 
-        var cost = 0.0;
-        var upFeasible = true;   // the primary goes up: cells with sign −1 go down and must be positive
-        var downFeasible = true; // the primary goes down: cells with sign +1 go down and must be positive
-        for (var i = 0; i < corners.Count; i++)
+    private void SuppressedChains(Hierarchy hierarchy, int line, int stride, int code, List<int> path, List<int[]> chains, int choices)
+    {
+        foreach (var child in hierarchy.Children[code])
         {
-            var cell = corners[i];
-            var count = _table.Counts[cell];
-            if (count == 0)
+            if (chains.Count >= choices)
             {
-                if (signs[i] < 0)
-                {
-                    upFeasible = false;
-                }
-                else
-                {
-                    downFeasible = false;
-                }
+                return;
             }
 
-            if (cell == primary)
+            if (!_suppressed[line + (child * stride)])
             {
                 continue;
             }
 
-            if (insiders && count == 1)
+            path.Add(child);
+            if (hierarchy.IsLeaf(child))
             {
-                return null;
+                chains.Add([.. path]);
+            }
+            else
+            {
+                SuppressedChains(hierarchy, line, stride, child, path, chains, choices);
             }
 
-            if (!_suppressed[cell])
-            {
-                if (!allowPublic && _rules.PublicCells.Contains(cell))
-                {
-                    return null;
-                }
-
-                cost += Weight(count);
-            }
+            path.RemoveAt(path.Count - 1);
         }
-
-        return upFeasible || downFeasible ? cost : null;
     }
 
-    /// <summary>Prefer suppressing few and small cells.</summary>
-    private static double Weight(long count) => 1 + count;
+    /// <summary>What a cell adds to any move that goes through it (a lower bound of its part in <see cref="Proxy"/>).</summary>
+    private double PrefixWeight(int cell) => _suppressed[cell] ? 0 : Weight(_table.Counts[cell]);
 
-    /// <summary>The moves of one dimension for a code, cheapest first along the line through the primary.</summary>
-    private List<Move> MovesFor(int primary, int dimension, int code)
+    /// <summary>How unattractive a cell is as a step of a chain down.</summary>
+    private double Score(int cell)
     {
-        var hierarchy = _table.Dimensions[dimension].Hierarchy;
-        var stride = _table.Strides[dimension];
-        var line = primary - (code * stride);
-        var moves = new List<Move>();
-        var down = DownChain(hierarchy, line, stride, code);
-        var parent = hierarchy.Parents[code];
-        if (parent >= 0)
+        var score = _suppressed[cell] ? 0 : Weight(_table.Counts[cell]);
+        if ((_freedom[cell] & CanDecrease) == 0)
         {
-            foreach (var sibling in hierarchy.Children[parent])
-            {
-                if (sibling == code)
-                {
-                    continue;
-                }
-
-                var siblingDown = DownChain(hierarchy, line, stride, sibling);
-                var codes = new int[1 + down.Count + 1 + siblingDown.Count];
-                var signs = new int[codes.Length];
-                var n = 0;
-                codes[n] = code;
-                signs[n++] = 1;
-                foreach (var c in down)
-                {
-                    codes[n] = c;
-                    signs[n++] = 1;
-                }
-
-                codes[n] = sibling;
-                signs[n++] = -1;
-                foreach (var c in siblingDown)
-                {
-                    codes[n] = c;
-                    signs[n++] = -1;
-                }
-
-                moves.Add(new Move(codes, signs, Proxy(line, stride, codes, signs)));
-            }
+            score += 1_000;
         }
 
-        // Up to the total: every ancestor moves with the cell (always sign-consistent, but touches the marginals).
-        var up = new List<int> { code };
-        up.AddRange(down);
-        for (var a = parent; a >= 0; a = hierarchy.Parents[a])
+        if (_insiders != Insiders.Ignored && _table.Counts[cell] == 1)
         {
-            up.Add(a);
+            score += 500;
         }
 
-        var upSigns = Enumerable.Repeat(1, up.Count).ToArray();
-        moves.Add(new Move([.. up], upSigns, Proxy(line, stride, [.. up], upSigns) + 0.5));
-        moves.Sort((a, b) => a.Proxy.CompareTo(b.Proxy));
-        return moves;
-    }
-
-    /// <summary>From an internal code down to a leaf, through the smallest positive child along the line (so that the move stays additive).</summary>
-    private List<int> DownChain(Hierarchy hierarchy, int line, int stride, int code)
-    {
-        var chain = new List<int>();
-        var current = code;
-        while (!hierarchy.IsLeaf(current))
-        {
-            var children = hierarchy.Children[current];
-            var pick = children[0];
-            var pickCount = long.MaxValue;
-            foreach (var child in children)
-            {
-                var count = _table.Counts[line + (child * stride)];
-                if (count > 0 && count < pickCount)
-                {
-                    pick = child;
-                    pickCount = count;
-                }
-            }
-
-            chain.Add(pick);
-            current = pick;
-        }
-
-        return chain;
+        return score;
     }
 
     /// <summary>The weight of the move's new suppressions along the line through the primary (a cheap estimate).</summary>
-    private double Proxy(int line, int stride, int[] codes, int[] signs)
+    private double Proxy(int line, int stride, ReadOnlySpan<int> codes, int[] signs)
     {
         var cost = 0.0;
         for (var i = 1; i < codes.Length; i++)
@@ -323,7 +1260,7 @@ internal sealed class SecondarySuppression
                 cost += Weight(_table.Counts[cell]);
             }
 
-            if (signs[i] < 0 && _table.Counts[cell] == 0)
+            if (signs[i] < 0 && (_freedom[cell] & CanDecrease) == 0)
             {
                 cost += 1_000;
             }

@@ -7,7 +7,13 @@ namespace DataClauses.Disclosure;
 public static class TableProtector
 {
     /// <summary>Protects <paramref name="table"/> under <paramref name="rules"/>.</summary>
-    public static ProtectedTable Protect(Table table, DisclosureRules rules)
+    public static ProtectedTable Protect(Table table, DisclosureRules rules) => Protect(table, rules, SecondarySuppression.Apply);
+
+    /// <summary>
+    /// As <see cref="Protect(Table, DisclosureRules)"/>, with the secondary step given (tests use it to exercise the
+    /// fail-closed path, which the hypercube method should never take).
+    /// </summary>
+    internal static ProtectedTable Protect(Table table, DisclosureRules rules, Func<Table, DisclosureRules, IReadOnlyList<SensitivityReasons>, bool[], bool> secondary)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(rules);
@@ -18,17 +24,17 @@ public static class TableProtector
 
         var reasons = PrimarySuppression.Find(table, rules);
         var suppressed = new bool[table.CellCount];
-        var primaries = new List<int>();
+        var anyPrimary = false;
         for (var cell = 0; cell < table.CellCount; cell++)
         {
             if (reasons[cell] != SensitivityReasons.None)
             {
                 suppressed[cell] = true;
-                primaries.Add(cell);
+                anyPrimary = true;
             }
         }
 
-        if (rules.SecondarySuppression && primaries.Count > 0 && !SecondarySuppression.Apply(table, rules, suppressed, primaries))
+        if (rules.SecondarySuppression && anyPrimary && !secondary(table, rules, reasons, suppressed))
         {
             // Fail closed: a sensitive cell that no pattern protects takes the whole table with it.
             Array.Fill(suppressed, true);
@@ -65,8 +71,10 @@ public static class TableProtector
     };
 
     /// <summary>
-    /// The sensitive cells that no hypercube of suppressed cells protects (empty for a table this library protected).
-    /// A self-check: it proves protection by exhibiting a perturbation, it does not search every possible one.
+    /// The sensitive cells that the library cannot show protected (empty for a table this library protected): it
+    /// looks for a hypercube of suppressed cells (one per insider when sums are protected) and, on tables with few
+    /// suppressed cells, for any perturbation (an exact linear-programming check). A self-check: it proves protection
+    /// by exhibiting a perturbation; on large tables it does not search every possible one.
     /// </summary>
     public static IReadOnlyList<int> Unprotected(ProtectedTable table)
     {
@@ -75,7 +83,7 @@ public static class TableProtector
         var unprotected = new List<int>();
         for (var cell = 0; cell < suppressed.Length; cell++)
         {
-            if (table.Statuses[cell] == CellStatus.SuppressedPrimary && !SecondarySuppression.IsProtected(table.Table, table.Rules, suppressed, cell))
+            if (table.Statuses[cell] == CellStatus.SuppressedPrimary && !SecondarySuppression.IsProtected(table.Table, table.Rules, table.Reasons, suppressed, cell))
             {
                 unprotected.Add(cell);
             }
