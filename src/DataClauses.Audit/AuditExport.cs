@@ -25,8 +25,28 @@ public static class AuditExport
     public static void Write(TextWriter writer, AuditExportHeader header, IEnumerable<StoredAuditRow> rows, IEnumerable<AuditCheckpoint> checkpoints)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(rows);
+        writer.WriteLine(HeaderLine(header));
+        var remaining = new Queue<AuditCheckpoint>((checkpoints ?? []).OrderBy(c => c.Sequence));
+        foreach (var row in rows)
+        {
+            writer.WriteLine(EventLine(row));
+            while (remaining.Count > 0 && remaining.Peek().Sequence <= row.Sequence)
+            {
+                writer.WriteLine(CheckpointLine(remaining.Dequeue()));
+            }
+        }
+
+        while (remaining.Count > 0)
+        {
+            writer.WriteLine(CheckpointLine(remaining.Dequeue()));
+        }
+    }
+
+    /// <summary>The header line (for writers that stream an export themselves).</summary>
+    public static string HeaderLine(AuditExportHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
         var headerJson = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["format"] = Format,
@@ -36,21 +56,31 @@ public static class AuditExport
             ["exportedAt"] = AuditCanonicalForm.FormatInstant(header.ExportedAt),
             ["keys"] = header.Keys.ToDictionary(k => k.Key, k => JsonDocument.Parse(k.Value).RootElement.Clone(), StringComparer.Ordinal),
         };
-        writer.WriteLine(JsonSerializer.Serialize(headerJson));
-        var remaining = new Queue<AuditCheckpoint>((checkpoints ?? []).OrderBy(c => c.Sequence));
-        foreach (var row in rows)
-        {
-            writer.WriteLine(JsonSerializer.Serialize(new { type = "event", sequence = row.Sequence, previousHash = row.PreviousHash, hash = row.Hash, canonical = row.Canonical }));
-            while (remaining.Count > 0 && remaining.Peek().Sequence <= row.Sequence)
-            {
-                WriteCheckpoint(writer, remaining.Dequeue());
-            }
-        }
+        return JsonSerializer.Serialize(headerJson);
+    }
 
-        while (remaining.Count > 0)
+    /// <summary>The line of one event.</summary>
+    public static string EventLine(StoredAuditRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return JsonSerializer.Serialize(new { type = "event", sequence = row.Sequence, previousHash = row.PreviousHash, hash = row.Hash, canonical = row.Canonical });
+    }
+
+    /// <summary>The line of one checkpoint.</summary>
+    public static string CheckpointLine(AuditCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return JsonSerializer.Serialize(new
         {
-            WriteCheckpoint(writer, remaining.Dequeue());
-        }
+            type = "checkpoint",
+            nodeId = checkpoint.NodeId,
+            sequence = checkpoint.Sequence,
+            hash = checkpoint.Hash,
+            timestamp = AuditCanonicalForm.FormatInstant(checkpoint.Timestamp),
+            keyId = checkpoint.KeyId,
+            signature = checkpoint.Signature,
+            kind = checkpoint.Kind,
+        });
     }
 
     /// <summary>Reads an export; throws <see cref="FormatException"/> naming the line at fault.</summary>
@@ -103,7 +133,8 @@ public static class AuditExport
                             root.GetProperty("hash").GetString()!,
                             DateTimeOffset.Parse(root.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
                             root.GetProperty("keyId").GetString()!,
-                            root.GetProperty("signature").GetString()!));
+                            root.GetProperty("signature").GetString()!,
+                            root.TryGetProperty("kind", out var kind) ? kind.GetString()! : AuditCheckpoint.Periodic));
                         break;
                     default:
                         problem = "unknown record type";
@@ -128,6 +159,14 @@ public static class AuditExport
     public static AuditVerification Verify(AuditExportHeader header, IReadOnlyList<StoredAuditRow> rows, IReadOnlyList<AuditCheckpoint> checkpoints)
     {
         ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        if (header.FirstSequence > 1 && !checkpoints.Any(c => c.Sequence == header.FirstSequence - 1 && c.Kind == AuditCheckpoint.Anchor))
+        {
+            // Events before the first one may only be gone through a retention purge, which leaves a signed anchor.
+            return new AuditVerification(false, 0, header.FirstSequence - 1, AuditVerifier.MissingEvent,
+                $"the export starts at event {header.FirstSequence} but has no signed anchor checkpoint at event {header.FirstSequence - 1}: earlier events were removed", header.PreviousHash);
+        }
+
         var keys = header.Keys.ToDictionary(k => k.Key, k => PublicKeyFromJwk(k.Value), StringComparer.Ordinal);
         try
         {
@@ -169,16 +208,4 @@ public static class AuditExport
             return null;
         }
     }
-
-    private static void WriteCheckpoint(TextWriter writer, AuditCheckpoint c) =>
-        writer.WriteLine(JsonSerializer.Serialize(new
-        {
-            type = "checkpoint",
-            nodeId = c.NodeId,
-            sequence = c.Sequence,
-            hash = c.Hash,
-            timestamp = AuditCanonicalForm.FormatInstant(c.Timestamp),
-            keyId = c.KeyId,
-            signature = c.Signature,
-        }));
 }

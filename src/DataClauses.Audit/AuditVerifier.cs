@@ -20,7 +20,8 @@ public sealed record StoredAuditRow(long Sequence, string PreviousHash, string H
 /// <param name="Detail">A sentence for humans.</param>
 /// <param name="HeadHash">The hash of the last event checked.</param>
 /// <param name="CheckpointsChecked">How many checkpoints were checked.</param>
-public sealed record AuditVerification(bool Intact, long EventsChecked, long? FirstBadSequence, string? Problem, string? Detail, string HeadHash, int CheckpointsChecked = 0);
+/// <param name="HeadSequence">The sequence of the last event checked (0 when none).</param>
+public sealed record AuditVerification(bool Intact, long EventsChecked, long? FirstBadSequence, string? Problem, string? Detail, string HeadHash, int CheckpointsChecked = 0, long HeadSequence = 0);
 
 /// <summary>Recomputes a chain (or a range of it) and its checkpoints, and names the first bad position.</summary>
 public static class AuditVerifier
@@ -56,7 +57,8 @@ public static class AuditVerifier
     /// <summary>
     /// Verifies rows and the checkpoints that fall in their range: each checkpoint's signature (with the key its
     /// id resolves to) and that the chain's hash at its sequence equals the signed one. A checkpoint beyond the
-    /// last row means the chain was truncated.
+    /// last row means the chain was truncated. A checkpoint at <c>firstSequence - 1</c> is the anchor the range
+    /// starts from: its signature is checked and its hash must be <paramref name="expectedPrevious"/>.
     /// </summary>
     public static AuditVerification Verify(
         IEnumerable<StoredAuditRow> rows,
@@ -66,93 +68,72 @@ public static class AuditVerifier
         string expectedPrevious = AuditChain.GenesisHash)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(checkpoints);
-        ArgumentNullException.ThrowIfNull(publicKeys);
-
-        // Checkpoints first: a forged checkpoint is reported as such, at its position.
-        var pending = new Queue<AuditCheckpoint>(checkpoints.Where(c => c.Sequence >= firstSequence).OrderBy(c => c.Sequence));
-        foreach (var checkpoint in pending)
+        var session = new AuditChainVerifier(checkpoints, publicKeys, firstSequence, expectedPrevious);
+        var chunk = new List<StoredAuditRow>(AuditChainVerifier.ChunkSize);
+        foreach (var row in rows)
         {
-            var key = publicKeys(checkpoint.KeyId);
-            if (key is null || !checkpoint.VerifySignature(key))
+            chunk.Add(row);
+            if (chunk.Count == AuditChainVerifier.ChunkSize)
             {
-                return new AuditVerification(false, 0, checkpoint.Sequence, BadSignature,
-                    $"the checkpoint at event {checkpoint.Sequence} is not signed by a key of node '{checkpoint.NodeId}'", expectedPrevious);
+                if (!session.Add(chunk))
+                {
+                    return session.Complete();
+                }
+
+                chunk.Clear();
             }
         }
 
-        var checkpointsChecked = 0;
-        var expectedSequence = firstSequence;
-        var previous = expectedPrevious;
-        long count = 0;
+        session.Add(chunk);
+        return session.Complete();
+    }
+
+    /// <summary>What hashing one row found (computed in parallel, judged in order).</summary>
+    internal readonly record struct RowCheck(bool HashMatches, bool Parsed, bool SequenceMatches, bool PreviousMatchesColumn);
+
+    /// <summary>Hashes a row's canonical form and reads its chain fields; <paramref name="buffer"/> grows as needed.</summary>
+    internal static RowCheck Check(StoredAuditRow row, ref byte[] buffer)
+    {
+        var utf8 = Encode(row.Canonical, ref buffer);
+        if (!HashEquals(utf8, row.Hash))
+        {
+            return new RowCheck(false, false, false, false);
+        }
+
+        if (!ReadChainFields(utf8, out var canonicalSequence, out var canonicalPrevious))
+        {
+            return new RowCheck(true, false, false, false);
+        }
+
+        return new RowCheck(true, true, canonicalSequence == row.Sequence, AsciiEquals(canonicalPrevious, row.PreviousHash));
+    }
+
+    /// <summary>Whether the hashed content of a row names <paramref name="previous"/> as its previous hash (the rare path).</summary>
+    internal static bool CanonicalPreviousIs(StoredAuditRow row, string previous)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            foreach (var row in rows)
-            {
-                count++;
-                if (row.Sequence != expectedSequence)
-                {
-                    return row.Sequence > expectedSequence
-                        ? Fail(expectedSequence, MissingEvent, $"event {expectedSequence} is missing (next stored event is {row.Sequence})")
-                        : Fail(row.Sequence, Reordered, $"event {row.Sequence} appears where event {expectedSequence} was expected");
-                }
-
-                var byteCount = Encoding.UTF8.GetMaxByteCount(row.Canonical.Length);
-                if (byteCount > buffer.Length)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(byteCount);
-                }
-
-                var length = Encoding.UTF8.GetBytes(row.Canonical, buffer);
-                var utf8 = buffer.AsSpan(0, length);
-                if (!HashEquals(utf8, row.Hash))
-                {
-                    return Fail(row.Sequence, HashMismatch, $"event {row.Sequence} does not hash to its stored hash: its content was changed");
-                }
-
-                if (!ReadChainFields(utf8, out var canonicalSequence, out var canonicalPrevious)
-                    || canonicalSequence != row.Sequence
-                    || !AsciiEquals(canonicalPrevious, row.PreviousHash))
-                {
-                    return Fail(row.Sequence, BadCanonicalForm, $"event {row.Sequence}'s stored columns disagree with its hashed content");
-                }
-
-                if (!string.Equals(row.PreviousHash, previous, StringComparison.Ordinal))
-                {
-                    return Fail(row.Sequence, BrokenLink, $"event {row.Sequence} does not follow the event before it (an event was inserted, removed or swapped)");
-                }
-
-                while (pending.Count > 0 && pending.Peek().Sequence <= row.Sequence)
-                {
-                    var checkpoint = pending.Dequeue();
-                    if (checkpoint.Sequence == row.Sequence && !string.Equals(checkpoint.Hash, row.Hash, StringComparison.Ordinal))
-                    {
-                        return Fail(row.Sequence, CheckpointMismatch, $"event {row.Sequence} does not have the hash its signed checkpoint states: the chain was rewritten");
-                    }
-
-                    checkpointsChecked++;
-                }
-
-                previous = row.Hash;
-                expectedSequence++;
-            }
+            var utf8 = Encode(row.Canonical, ref buffer);
+            return ReadChainFields(utf8, out _, out var canonicalPrevious) && AsciiEquals(canonicalPrevious, previous);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
 
-        if (pending.Count > 0)
+    private static Span<byte> Encode(string canonical, ref byte[] buffer)
+    {
+        var byteCount = Encoding.UTF8.GetMaxByteCount(canonical.Length);
+        if (byteCount > buffer.Length)
         {
-            var beyond = pending.Peek();
-            return Fail(expectedSequence, CheckpointMismatch, $"a signed checkpoint states event {beyond.Sequence}, but the chain ends at {expectedSequence - 1}: events were removed from the end");
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = ArrayPool<byte>.Shared.Rent(byteCount);
         }
 
-        return new AuditVerification(true, count, null, null, null, previous, checkpointsChecked);
-
-        AuditVerification Fail(long sequence, string problem, string detail) => new(false, count, sequence, problem, detail, previous, checkpointsChecked);
+        var length = Encoding.UTF8.GetBytes(canonical, buffer);
+        return buffer.AsSpan(0, length);
     }
 
     private static bool AsciiEquals(ReadOnlySpan<byte> utf8, string text)

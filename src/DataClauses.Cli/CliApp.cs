@@ -27,6 +27,8 @@ internal static class CliApp
             PolicyCommands.Create(output, error),
             DiscloseCommand.Create(output, error),
             PublishCommand.Create(output, error),
+            ExtractCommands.Create(output, error),
+            AuditCommands.Create(output, error),
         };
 
         return Guard(

@@ -2,6 +2,7 @@ using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Catalog;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Demo;
+using DataClauses.Gateway.Extracts;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Gateway.Queries;
@@ -88,9 +89,11 @@ public static partial class GatewayApp
         services.AddScoped<DemoDataSeeder>();
         services.AddScoped<AuditService>();
         services.AddSingleton<AuditAppender>();
+        services.AddAudit();
         services.AddCatalog();
         services.AddScoped<IPublishedDatasets, PublishedDatasets>();
         services.AddQueries();
+        services.AddExtracts();
         services.AddGatewayAuthentication(builder.Configuration);
         services.AddGatewayRateLimits(builder.Configuration);
         services.AddGatewayHealthChecks();
@@ -121,6 +124,9 @@ public static partial class GatewayApp
         app.MapCatalog();
         app.MapCatalogApi();
         app.MapQueries();
+        app.MapAuditApi();
+        app.MapExtracts();
+        app.MapBenchmarkEndpoints();
     }
 
     private static void PrintBanner(WebApplication app)

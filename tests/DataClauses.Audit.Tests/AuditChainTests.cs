@@ -244,5 +244,103 @@ public sealed class AuditChainTests
         Should.Throw<FormatException>(() => AuditExport.Read(new StringReader("{\"format\":\"other\"}"))).Message.ShouldStartWith("line 1:");
     }
 
+    [Fact]
+    public void A_checkpoint_turned_into_an_anchor_afterwards_has_a_bad_signature()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rows = Chain(30);
+        var periodic = AuditCheckpoint.Sign("epci-demo", 20, rows[19].Hash, Start.AddHours(1), "k1", key);
+
+        var promoted = periodic with { Kind = AuditCheckpoint.Anchor };
+
+        periodic.VerifySignature(key).ShouldBeTrue();
+        promoted.VerifySignature(key).ShouldBeFalse();
+        var result = AuditVerifier.Verify(rows.Skip(20), [promoted], kid => kid == "k1" ? key : null, 21, rows[19].Hash);
+        result.Problem.ShouldBe(AuditVerifier.BadSignature);
+        result.FirstBadSequence.ShouldBe(20);
+    }
+
+    [Fact]
+    public void What_remains_after_a_purge_verifies_from_its_signed_anchor()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rows = Chain(40);
+        var anchor = AuditCheckpoint.Sign("epci-demo", 20, rows[19].Hash, Start.AddHours(1), "k1", key, AuditCheckpoint.Anchor);
+        var later = AuditCheckpoint.Sign("epci-demo", 35, rows[34].Hash, Start.AddHours(2), "k1", key);
+
+        var result = AuditVerifier.Verify(rows.Skip(20), [anchor, later], kid => kid == "k1" ? key : null, 21, anchor.Hash);
+
+        result.Intact.ShouldBeTrue(result.Detail);
+        result.CheckpointsChecked.ShouldBe(2);
+        result.EventsChecked.ShouldBe(20);
+        result.HeadSequence.ShouldBe(40);
+    }
+
+    [Fact]
+    public void A_chain_that_does_not_start_where_its_anchor_says_is_a_checkpoint_mismatch_at_the_anchor()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rows = Chain(40);
+        var anchor = AuditCheckpoint.Sign("epci-demo", 20, rows[19].Hash, Start.AddHours(1), "k1", key, AuditCheckpoint.Anchor);
+
+        var result = AuditVerifier.Verify(rows.Skip(20), [anchor], kid => kid == "k1" ? key : null, 21, rows[18].Hash);
+
+        result.Problem.ShouldBe(AuditVerifier.CheckpointMismatch);
+        result.FirstBadSequence.ShouldBe(20);
+    }
+
+    [Fact]
+    public void An_edited_event_before_a_forged_checkpoint_is_named_first()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rows = Chain(30);
+        var forged = AuditCheckpoint.Sign("epci-demo", 25, rows[24].Hash, Start.AddHours(1), "k1", key) with { Hash = rows[23].Hash };
+        rows[9] = rows[9] with { Canonical = rows[9].Canonical.Replace("corr-10", "corr-99", StringComparison.Ordinal) };
+
+        var result = AuditVerifier.Verify(rows, [forged], kid => kid == "k1" ? key : null);
+
+        result.FirstBadSequence.ShouldBe(10);
+        result.Problem.ShouldBe(AuditVerifier.HashMismatch);
+    }
+
+    [Fact]
+    public void A_long_chain_hashed_in_parallel_names_the_same_first_bad_position()
+    {
+        var rows = Chain(20_000);
+        rows[17_321] = rows[17_321] with { Canonical = rows[17_321].Canonical.Replace("corr-17322", "corr-00000", StringComparison.Ordinal) };
+        rows[19_000] = rows[19_000] with { Canonical = rows[19_000].Canonical.Replace("corr-19001", "corr-00000", StringComparison.Ordinal) };
+
+        var result = AuditVerifier.Verify(rows);
+
+        result.FirstBadSequence.ShouldBe(17_322);
+        result.Problem.ShouldBe(AuditVerifier.HashMismatch);
+        result.EventsChecked.ShouldBe(17_322);
+        AuditVerifier.Verify(Chain(20_000)).Intact.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void An_export_that_starts_after_the_first_event_needs_a_signed_anchor()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var parameters = key.ExportParameters(false);
+        var jwk = $$"""{"kty":"EC","crv":"P-256","x":"{{B64(parameters.Q.X!)}}","y":"{{B64(parameters.Q.Y!)}}","kid":"k1"}""";
+        var rows = Chain(30);
+        var anchor = AuditCheckpoint.Sign("epci-demo", 10, rows[9].Hash, Start.AddHours(1), "k1", key, AuditCheckpoint.Anchor);
+        var header = new AuditExportHeader("epci-demo", 11, rows[9].Hash, Start.AddDays(1), new Dictionary<string, string>(StringComparer.Ordinal) { ["k1"] = jwk });
+
+        using var anchored = new StringWriter();
+        AuditExport.Write(anchored, header, rows.Skip(10), [anchor]);
+        var (h1, r1, c1) = AuditExport.Read(new StringReader(anchored.ToString()));
+        using var bare = new StringWriter();
+        AuditExport.Write(bare, header, rows.Skip(10), []);
+        var (h2, r2, c2) = AuditExport.Read(new StringReader(bare.ToString()));
+
+        c1.ShouldHaveSingleItem().Kind.ShouldBe(AuditCheckpoint.Anchor);
+        AuditExport.Verify(h1, r1, c1).Intact.ShouldBeTrue();
+        var unanchored = AuditExport.Verify(h2, r2, c2);
+        unanchored.Problem.ShouldBe(AuditVerifier.MissingEvent);
+        unanchored.FirstBadSequence.ShouldBe(10);
+    }
+
     private static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -92,6 +92,35 @@ internal sealed class GatewayClient : IDisposable
         }
     }
 
+    /// <summary>Sends a request; returns the status, the body's bytes (a file) and, for a problem, its parsed JSON.</summary>
+    public async Task<(int Status, byte[] Body, System.Net.Http.Headers.HttpResponseHeaders Headers, JsonElement? Problem)> SendForBytesAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            JsonElement? problem = null;
+            if (!response.IsSuccessStatusCode && bytes.Length > 0)
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(bytes);
+                    problem = document.RootElement.Clone();
+                }
+                catch (JsonException)
+                {
+                    problem = null;
+                }
+            }
+
+            return ((int)response.StatusCode, bytes, response.Headers, problem);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new GatewayException($"the connection to the gateway failed: {ex.Message}");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>The problem's title and detail in one line.</summary>

@@ -14,6 +14,11 @@ namespace DataClauses.Gateway.Audit;
 internal sealed partial class AuditAppender : IAsyncDisposable
 {
     private const int MaxBatch = 1000;
+
+    /// <summary>Events per group commit (how much concurrent requests share one durable commit).</summary>
+    private static readonly System.Diagnostics.Metrics.Histogram<int> BatchSize =
+        Hosting.Telemetry.Meter.CreateHistogram<int>("dataclauses.audit.batch_size", unit: "{event}", description: "Audit events stored per group commit.");
+
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<AuditAppender> _logger;
@@ -59,6 +64,7 @@ internal sealed partial class AuditAppender : IAsyncDisposable
             try
             {
                 var sealedEvents = await CommitAsync(batch);
+                BatchSize.Record(batch.Count);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Completion.TrySetResult(sealedEvents[i]);

@@ -28,6 +28,47 @@ public sealed class GatewayOptions
 
     /// <summary>Limits.</summary>
     public LimitsOptions Limits { get; set; } = new();
+
+    /// <summary>Audit log settings (checkpoints, retention, the DPO report's alerts).</summary>
+    public AuditOptions Audit { get; set; } = new();
+}
+
+/// <summary>The audit log: how often its head is signed, how long it is kept, what the DPO report flags.</summary>
+public sealed class AuditOptions
+{
+    /// <summary>How long audit events are kept, as an ISO 8601 duration (default five years); older ones are purged below a signed anchor.</summary>
+    public string Retention { get; set; } = "P5Y";
+
+    /// <summary>How often the chain head is signed when it moved (default hourly); also how often the retention purge runs.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Thresholds of the alerts listed in the DPO report.</summary>
+    public AuditAlertOptions Alerts { get; set; } = new();
+}
+
+/// <summary>When the DPO report raises an alert.</summary>
+public sealed class AuditAlertOptions
+{
+    /// <summary>Denials of one actor within <see cref="DenialBurstWindow"/> that make a burst.</summary>
+    public int DenialBurstCount { get; set; } = 5;
+
+    /// <summary>The window of a burst of denials.</summary>
+    public TimeSpan DenialBurstWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Distinct slices (dimensions and filters) of one dataset queried by one actor within <see cref="SliceBurstWindow"/> that raise an alert.</summary>
+    public int SliceBurstCount { get; set; } = 20;
+
+    /// <summary>The window of many slices.</summary>
+    public TimeSpan SliceBurstWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Start of working hours (downloads before it are flagged).</summary>
+    public TimeSpan WorkingHoursStart { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>End of working hours (downloads from it are flagged).</summary>
+    public TimeSpan WorkingHoursEnd { get; set; } = TimeSpan.FromHours(19);
+
+    /// <summary>The time zone of working hours (IANA id).</summary>
+    public string TimeZone { get; set; } = "Europe/Paris";
 }
 
 /// <summary>Where metadata and dataset rows are stored.</summary>

@@ -211,3 +211,130 @@ internal sealed class AuditCheckpointEntity
     /// <summary>periodic, on-demand or anchor.</summary>
     public required string Kind { get; set; }
 }
+
+/// <summary>
+/// One extract request and its life: pending-approval → approved → producing → ready → expired → purged, or rejected,
+/// denied or failed (see docs/extracts.md). Holds the request and the decisions, never a cell value; the files are in
+/// <see cref="ExtractFileEntity"/>.
+/// </summary>
+internal sealed class ExtractEntity
+{
+    /// <summary>128 random bits as 32 lowercase hex digits: unguessable.</summary>
+    public required string Id { get; set; }
+
+    public required string RequesterSubject { get; set; }
+
+    public string? RequesterClientId { get; set; }
+
+    public required string RequesterOrganisation { get; set; }
+
+    /// <summary>The requester's roles when asking, space-separated (the extract is re-decided with them).</summary>
+    public required string RequesterRoles { get; set; }
+
+    /// <summary>The providers of the tables' datasets, each between bars (<c>|caf-44|ft-pdl|</c>), for lookups.</summary>
+    public required string Providers { get; set; }
+
+    public required string Purpose { get; set; }
+
+    public required string Justification { get; set; }
+
+    /// <summary>The retention asked (ISO-8601 duration).</summary>
+    public required string RequestedRetention { get; set; }
+
+    /// <summary>The tables asked (dataset, pinned version, dimensions, measures, filters, provider, clause) as JSON.</summary>
+    public required string TablesJson { get; set; }
+
+    /// <summary>The decisions (effect, approvals required per provider, each table's decision) as JSON.</summary>
+    public required string DecisionJson { get; set; }
+
+    public required string Status { get; set; }
+
+    /// <summary>Production progress, 0 to 100.</summary>
+    public int Progress { get; set; }
+
+    /// <summary>When the granted retention ends: the extract expires and its files are purged.</summary>
+    public DateTimeOffset RetentionDeadline { get; set; }
+
+    /// <summary>What the clause says happens at the end (<c>delete</c>; <c>anonymise</c> is treated as delete).</summary>
+    public required string RetentionEnd { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? ApprovedAt { get; set; }
+
+    public DateTimeOffset? ProducedAt { get; set; }
+
+    public DateTimeOffset? ExpiredAt { get; set; }
+
+    public DateTimeOffset? PurgedAt { get; set; }
+
+    /// <summary><c>expired</c>, or <c>clause-revoked: …</c> for an early purge.</summary>
+    public string? PurgeReason { get; set; }
+
+    /// <summary>Marked for purge before its deadline because the contract no longer permits it.</summary>
+    public bool EarlyPurge { get; set; }
+
+    public DateTimeOffset? AttestedAt { get; set; }
+
+    public string? AttestedBy { get; set; }
+
+    /// <summary>Why production failed, or why the extract was denied at approval.</summary>
+    public string? Failure { get; set; }
+
+    /// <summary>The producer holding the extract (a random token), while it produces.</summary>
+    public string? ClaimToken { get; set; }
+
+    /// <summary>When that claim lapses (another run may then redo the production).</summary>
+    public DateTimeOffset? ClaimExpiresAt { get; set; }
+
+    /// <summary>Production attempts so far.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>The correlation id of the request, shared by every audit event of the extract.</summary>
+    public required string CorrelationId { get; set; }
+}
+
+/// <summary>One steward's vote on an extract request (one per steward and extract).</summary>
+internal sealed class ExtractApprovalEntity
+{
+    public required string ExtractId { get; set; }
+
+    public required string StewardSubject { get; set; }
+
+    public required string Organisation { get; set; }
+
+    /// <summary><c>approve</c> or <c>reject</c>.</summary>
+    public required string Decision { get; set; }
+
+    public string? Comment { get; set; }
+
+    public DateTimeOffset DecidedAt { get; set; }
+}
+
+/// <summary>
+/// One produced file of an extract, encrypted with ASP.NET Core Data Protection (purpose
+/// <c>DataClauses.Extracts.v1</c>, bound to the extract id). Purging deletes the row.
+/// </summary>
+internal sealed class ExtractFileEntity
+{
+    public required string ExtractId { get; set; }
+
+    /// <summary><c>csv</c> or <c>json</c>.</summary>
+    public required string Format { get; set; }
+
+    /// <summary>1-based table for a CSV file; 0 for the JSON file (every table).</summary>
+    public int TableIndex { get; set; }
+
+    /// <summary>The protected (encrypted and authenticated) bytes.</summary>
+    public required byte[] Content { get; set; }
+
+    /// <summary>Hex SHA-256 of the plaintext.</summary>
+    public required string Sha256 { get; set; }
+
+    /// <summary>Plaintext size in bytes.</summary>
+    public long Size { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace DataClauses.Gateway.Storage;
 
 /// <summary>
-/// The gateway's metadata: clients, users, signing keys, datasets and versions, audit, protected cubes. Dataset rows live in
+/// The gateway's metadata: clients, users, signing keys, datasets and versions, audit, protected cubes, extracts. Dataset rows live in
 /// typed tables created per version (see the Catalog feature), not in this model.
 /// </summary>
 internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(options)
@@ -25,6 +25,12 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
     public DbSet<AuditCheckpointEntity> AuditCheckpoints => Set<AuditCheckpointEntity>();
 
     public DbSet<ProtectedCubeEntity> ProtectedCubes => Set<ProtectedCubeEntity>();
+
+    public DbSet<ExtractEntity> Extracts => Set<ExtractEntity>();
+
+    public DbSet<ExtractApprovalEntity> ExtractApprovals => Set<ExtractApprovalEntity>();
+
+    public DbSet<ExtractFileEntity> ExtractFiles => Set<ExtractFileEntity>();
 
     /// <summary>True on PostgreSQL, false on SQLite.</summary>
     public abstract bool IsPostgreSql { get; }
@@ -167,6 +173,72 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.PrimaryCount).HasColumnName("primary_count");
             e.Property(x => x.SecondaryCount).HasColumnName("secondary_count");
             e.Property(x => x.Payload).HasColumnName("payload");
+        });
+
+        modelBuilder.Entity<ExtractEntity>(e =>
+        {
+            e.ToTable("extracts");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasColumnName("id").HasMaxLength(32);
+            e.Property(x => x.RequesterSubject).HasColumnName("requester_subject").HasMaxLength(200);
+            e.Property(x => x.RequesterClientId).HasColumnName("requester_client_id").HasMaxLength(100);
+            e.Property(x => x.RequesterOrganisation).HasColumnName("requester_organisation").HasMaxLength(100);
+            e.Property(x => x.RequesterRoles).HasColumnName("requester_roles").HasMaxLength(200);
+            e.Property(x => x.Providers).HasColumnName("providers");
+            e.Property(x => x.Purpose).HasColumnName("purpose").HasMaxLength(100);
+            e.Property(x => x.Justification).HasColumnName("justification");
+            e.Property(x => x.RequestedRetention).HasColumnName("requested_retention").HasMaxLength(50);
+            e.Property(x => x.TablesJson).HasColumnName("tables_json");
+            e.Property(x => x.DecisionJson).HasColumnName("decision_json");
+            e.Property(x => x.Status).HasColumnName("status").HasMaxLength(30);
+            e.Property(x => x.Progress).HasColumnName("progress");
+            e.Property(x => x.RetentionDeadline).HasColumnName("retention_deadline");
+            e.Property(x => x.RetentionEnd).HasColumnName("retention_end").HasMaxLength(20);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            e.Property(x => x.ApprovedAt).HasColumnName("approved_at");
+            e.Property(x => x.ProducedAt).HasColumnName("produced_at");
+            e.Property(x => x.ExpiredAt).HasColumnName("expired_at");
+            e.Property(x => x.PurgedAt).HasColumnName("purged_at");
+            e.Property(x => x.PurgeReason).HasColumnName("purge_reason").HasMaxLength(1000);
+            e.Property(x => x.EarlyPurge).HasColumnName("early_purge");
+            e.Property(x => x.AttestedAt).HasColumnName("attested_at");
+            e.Property(x => x.AttestedBy).HasColumnName("attested_by").HasMaxLength(200);
+            e.Property(x => x.Failure).HasColumnName("failure").HasMaxLength(1000);
+            e.Property(x => x.ClaimToken).HasColumnName("claim_token").HasMaxLength(32);
+            e.Property(x => x.ClaimExpiresAt).HasColumnName("claim_expires_at");
+            e.Property(x => x.Attempts).HasColumnName("attempts");
+            e.Property(x => x.CorrelationId).HasColumnName("correlation_id").HasMaxLength(100);
+            e.HasIndex(x => new { x.Status, x.RetentionDeadline });
+            e.HasIndex(x => x.RequesterSubject);
+            e.HasIndex(x => x.RequesterOrganisation);
+        });
+
+        modelBuilder.Entity<ExtractApprovalEntity>(e =>
+        {
+            e.ToTable("extract_approvals");
+            e.HasKey(x => new { x.ExtractId, x.StewardSubject });
+            e.Property(x => x.ExtractId).HasColumnName("extract_id").HasMaxLength(32);
+            e.Property(x => x.StewardSubject).HasColumnName("steward_subject").HasMaxLength(200);
+            e.Property(x => x.Organisation).HasColumnName("organisation").HasMaxLength(100);
+            e.Property(x => x.Decision).HasColumnName("decision").HasMaxLength(20);
+            e.Property(x => x.Comment).HasColumnName("comment");
+            e.Property(x => x.DecidedAt).HasColumnName("decided_at");
+            e.HasOne<ExtractEntity>().WithMany().HasForeignKey(x => x.ExtractId);
+        });
+
+        modelBuilder.Entity<ExtractFileEntity>(e =>
+        {
+            e.ToTable("extract_files");
+            e.HasKey(x => new { x.ExtractId, x.Format, x.TableIndex });
+            e.Property(x => x.ExtractId).HasColumnName("extract_id").HasMaxLength(32);
+            e.Property(x => x.Format).HasColumnName("format").HasMaxLength(10);
+            e.Property(x => x.TableIndex).HasColumnName("table_index");
+            e.Property(x => x.Content).HasColumnName("content");
+            e.Property(x => x.Sha256).HasColumnName("sha256").HasMaxLength(64);
+            e.Property(x => x.Size).HasColumnName("size");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.HasOne<ExtractEntity>().WithMany().HasForeignKey(x => x.ExtractId);
         });
     }
 }

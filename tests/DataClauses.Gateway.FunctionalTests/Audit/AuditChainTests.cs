@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using DataClauses.Audit;
 using DataClauses.Gateway.Demo;
+using DataClauses.Gateway.FunctionalTests.Catalog;
 using DataClauses.Gateway.FunctionalTests.Infrastructure;
 
 namespace DataClauses.Gateway.FunctionalTests.Audit;
@@ -60,6 +61,10 @@ public abstract class AuditChainTests
         await using var first = hosts[0];
         await using var second = hosts[1];
 
+        using var dpoOnFirst = await first.ClientForAsync("caf-44", "dpo");
+        using var dpoOnSecond = await second.ClientForAsync("epci-demo", "dpo");
+
+        // Both replicas append (tokens, audit reads) and sign checkpoints of the shared head at the same time.
         var requests = Enumerable.Range(0, 40).Select(async i =>
         {
             var host = i % 2 == 0 ? first : second;
@@ -67,14 +72,88 @@ public abstract class AuditChainTests
             using var response = await host.RequestTokenAsync(DemoAccounts.ClientId(organisation, role), DemoAccounts.Secret(organisation, role));
             return response.StatusCode;
         });
-        var statuses = await Task.WhenAll(requests);
+        var reads = Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? dpoOnFirst : dpoOnSecond).GetAsync("api/v1/audit/events?limit=5");
+            return response.StatusCode;
+        });
+        var checkpoints = Enumerable.Range(0, 6).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? dpoOnFirst : dpoOnSecond).PostAsync("api/v1/audit/checkpoints", null);
+            return response.StatusCode;
+        });
+        var statuses = await Task.WhenAll(requests.Concat(reads));
+        var signed = await Task.WhenAll(checkpoints);
 
         statuses.ShouldAllBe(s => s == HttpStatusCode.OK);
+        signed.ShouldAllBe(s => s == HttpStatusCode.Created || s == HttpStatusCode.OK);
         var rows = await database.ReadAuditAsync();
-        rows.Count(r => r.Event.Action == "token.issued").ShouldBe(40);
+        rows.Count(r => r.Event.Action == "token.issued").ShouldBe(42);
+        rows.Count(r => r.Event.Action == "audit.read").ShouldBe(10);
+        rows.Count(r => r.Event.Action == "audit.checkpoint-signed").ShouldBe(6);
+        rows.Select(r => r.Row.Sequence).ShouldBe(Enumerable.Range(1, rows.Count).Select(i => (long)i));
         var verification = AuditVerifier.Verify(rows.Select(r => r.Row));
         verification.Intact.ShouldBeTrue(verification.Detail);
         verification.EventsChecked.ShouldBe(rows.Count);
+
+        // Each replica verifies the shared chain against every checkpoint either of them signed.
+        var stored = (long)(await database.ScalarAsync("SELECT COUNT(*) FROM audit_checkpoints"))!;
+        stored.ShouldBeGreaterThanOrEqualTo(1);
+        foreach (var dpo in new[] { dpoOnFirst, dpoOnSecond })
+        {
+            var online = await AuditApi.VerifyAsync(dpo);
+            online.GetProperty("intact").GetBoolean().ShouldBeTrue(online.ToString());
+            online.GetProperty("checkpointsChecked").GetInt32().ShouldBe((int)stored);
+        }
+    }
+
+    [Fact]
+    public async Task Two_gateway_processes_appending_concurrently_on_one_database_keep_one_chain_that_verifies()
+    {
+        await using var database = await TestDatabase.CreateAsync(Provider);
+        var processes = await Task.WhenAll(GatewayProcess.StartAsync(database), GatewayProcess.StartAsync(database));
+        await using var first = processes[0];
+        await using var second = processes[1];
+        using var analystOnFirst = await first.ClientForAsync("epci-demo", "analyst");
+        using var analystOnSecond = await second.ClientForAsync("epci-demo", "analyst");
+        using var dpoOnFirst = await first.ClientForAsync("caf-44", "dpo");
+        using var dpoOnSecond = await second.ClientForAsync("caf-44", "dpo");
+        var before = (await database.ReadAuditAsync()).Count;
+
+        // Dry runs, catalogue reads and audit reads (group commits) and checkpoints, on both processes at once.
+        var requests = Enumerable.Range(0, 120).Select(async i =>
+        {
+            var analyst = i % 2 == 0 ? analystOnFirst : analystOnSecond;
+            var dpo = i % 2 == 0 ? dpoOnSecond : dpoOnFirst;
+            using var response = (i % 3) switch
+            {
+                0 => await analyst.PostAsJsonAsync("api/v1/policy/decisions", new { dataset = "caf-foyers-allocataires", purpose = "observation", dimensions = new[] { "qpv" }, measures = new[] { "foyers" } }),
+                1 => await analyst.GetAsync("api/v1/catalog"),
+                _ => await dpo.GetAsync("api/v1/audit/events?limit=1"),
+            };
+            return response.StatusCode;
+        });
+        var checkpoints = Enumerable.Range(0, 4).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? dpoOnFirst : dpoOnSecond).PostAsync("api/v1/audit/checkpoints", null);
+            return response.StatusCode;
+        });
+        var statuses = await Task.WhenAll(requests);
+        var signed = await Task.WhenAll(checkpoints);
+
+        statuses.ShouldAllBe(s => s == HttpStatusCode.OK);
+        signed.ShouldAllBe(s => s == HttpStatusCode.Created || s == HttpStatusCode.OK);
+        var rows = await database.ReadAuditAsync();
+        rows.Count.ShouldBe(before + 120 + 4);
+        rows.Select(r => r.Row.Sequence).ShouldBe(Enumerable.Range(1, rows.Count).Select(i => (long)i));
+        AuditVerifier.Verify(rows.Select(r => r.Row)).Intact.ShouldBeTrue();
+        var stored = Convert.ToInt32(await database.ScalarAsync("SELECT COUNT(*) FROM audit_checkpoints"), System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var dpo in new[] { dpoOnFirst, dpoOnSecond })
+        {
+            var online = await AuditApi.VerifyAsync(dpo);
+            online.GetProperty("intact").GetBoolean().ShouldBeTrue(online.ToString());
+            online.GetProperty("checkpointsChecked").GetInt32().ShouldBe(stored);
+        }
     }
 
     [Fact]
