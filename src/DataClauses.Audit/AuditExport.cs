@@ -155,8 +155,12 @@ public static class AuditExport
         return header is null ? throw new FormatException("the export is empty") : (header, rows, checkpoints);
     }
 
-    /// <summary>Verifies an export with the public keys of its header alone.</summary>
-    public static AuditVerification Verify(AuditExportHeader header, IReadOnlyList<StoredAuditRow> rows, IReadOnlyList<AuditCheckpoint> checkpoints)
+    /// <summary>
+    /// Verifies an export with the public keys of its header, or with <paramref name="trustedKeys"/> when given: keys the
+    /// auditor obtained independently (the node's JWKS, the contract's node list), so that an export whose header keys
+    /// were replaced together with re-signed checkpoints is still caught.
+    /// </summary>
+    public static AuditVerification Verify(AuditExportHeader header, IReadOnlyList<StoredAuditRow> rows, IReadOnlyList<AuditCheckpoint> checkpoints, IReadOnlyDictionary<string, string>? trustedKeys = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(checkpoints);
@@ -167,7 +171,7 @@ public static class AuditExport
                 $"the export starts at event {header.FirstSequence} but has no signed anchor checkpoint at event {header.FirstSequence - 1}: earlier events were removed", header.PreviousHash);
         }
 
-        var keys = header.Keys.ToDictionary(k => k.Key, k => PublicKeyFromJwk(k.Value), StringComparer.Ordinal);
+        var keys = (trustedKeys ?? header.Keys).ToDictionary(k => k.Key, k => PublicKeyFromJwk(k.Value), StringComparer.Ordinal);
         try
         {
             return AuditVerifier.Verify(rows, checkpoints, kid => keys.GetValueOrDefault(kid), header.FirstSequence, header.PreviousHash);
@@ -178,6 +182,43 @@ public static class AuditExport
             {
                 key?.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// The keys of a JSON Web Key Set (<c>{"keys": [...]}</c>, as served at <c>/.well-known/jwks.json</c>) by key id, each
+    /// as its JWK JSON text. Throws <see cref="FormatException"/> naming what is wrong.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ReadJwks(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("keys", out var keys)
+                || keys.ValueKind != JsonValueKind.Array)
+            {
+                throw new FormatException("not a JSON Web Key Set: expected an object with a \"keys\" array");
+            }
+
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            var index = 0;
+            foreach (var key in keys.EnumerateArray())
+            {
+                if (key.ValueKind != JsonValueKind.Object || !key.TryGetProperty("kid", out var kid) || kid.ValueKind != JsonValueKind.String)
+                {
+                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"key {index} has no \"kid\""));
+                }
+
+                result[kid.GetString()!] = key.GetRawText();
+                index++;
+            }
+
+            return result;
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}: not valid JSON"), ex);
         }
     }
 

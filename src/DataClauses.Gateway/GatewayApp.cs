@@ -91,7 +91,7 @@ public static partial class GatewayApp
         services.AddSingleton<AuditAppender>();
         services.AddAudit();
         services.AddCatalog();
-        services.AddScoped<IPublishedDatasets, PublishedDatasets>();
+        services.AddSingleton<IPublishedDatasets, PublishedDatasets>();
         services.AddQueries();
         services.AddExtracts();
         services.AddGatewayAuthentication(builder.Configuration);

@@ -31,9 +31,10 @@ internal static class AuditCommands
         var from = new Option<long?>("--from") { Description = "First sequence number of a range to verify (with --server)." };
         var to = new Option<long?>("--to") { Description = "Last sequence number of a range to verify (with --server)." };
         var export = new Option<FileInfo?>("--export") { Description = "An export (GET /api/v1/audit/export) to verify offline with the public keys in its header." };
+        var keys = new Option<FileInfo?>("--keys") { Description = "With --export: the node's JSON Web Key Set obtained independently (e.g. its /.well-known/jwks.json); the export's own keys are then ignored." };
         var command = new Command("verify", "Verify the audit chain and its signed checkpoints; print 'intact: N events, M checkpoints' or the first bad event.")
         {
-            server, clientId, clientSecret, from, to, export,
+            server, clientId, clientSecret, from, to, export, keys,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,7 +48,13 @@ internal static class AuditCommands
 
             if (file is not null)
             {
-                return VerifyExport(file, output, error);
+                return VerifyExport(file, parse.GetValue(keys), output, error);
+            }
+
+            if (parse.GetValue(keys) is not null)
+            {
+                error.WriteLine("error option: --keys goes with --export");
+                return CliApp.Failure;
             }
 
             var secret = parse.GetValue(clientSecret) ?? Environment.GetEnvironmentVariable("DATACLAUSES_CLIENT_SECRET");
@@ -68,8 +75,28 @@ internal static class AuditCommands
         return command;
     }
 
-    private static int VerifyExport(FileInfo file, TextWriter output, TextWriter error)
+    private static int VerifyExport(FileInfo file, FileInfo? keysFile, TextWriter output, TextWriter error)
     {
+        IReadOnlyDictionary<string, string>? trustedKeys = null;
+        if (keysFile is not null)
+        {
+            if (!keysFile.Exists)
+            {
+                error.WriteLine($"{keysFile.FullName}:1:1: error file-not-found: no such file");
+                return CliApp.Failure;
+            }
+
+            try
+            {
+                trustedKeys = AuditExport.ReadJwks(File.ReadAllText(keysFile.FullName));
+            }
+            catch (FormatException ex)
+            {
+                error.WriteLine($"{keysFile.FullName}: error bad-keys: {ex.Message}");
+                return CliApp.Failure;
+            }
+        }
+
         if (!file.Exists)
         {
             error.WriteLine($"{file.FullName}:1:1: error file-not-found: no such file");
@@ -90,7 +117,7 @@ internal static class AuditCommands
             return CliApp.Failure;
         }
 
-        return Report(file.FullName, AuditExport.Verify(header, rows, checkpoints), output, error);
+        return Report(file.FullName, AuditExport.Verify(header, rows, checkpoints, trustedKeys), output, error);
     }
 
     private static async Task<int> VerifyServerAsync(Uri server, string clientId, string secret, long? from, long? to, TextWriter output, TextWriter error, CancellationToken cancellationToken)

@@ -33,6 +33,7 @@ internal sealed partial class DatasetPublisher(
     StorageLocation storage,
     TimeProvider clock,
     IOptions<GatewayOptions> options,
+    IPublishedDatasets published,
     ILogger<DatasetPublisher> logger)
 {
     /// <summary>How spooled upload files are named (under <see cref="UploadsDirectory"/>).</summary>
@@ -505,6 +506,7 @@ internal sealed partial class DatasetPublisher(
         };
         await audit.AppendInTransactionAsync(auditEvent, CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
+        published.Invalidate(attempt.DatasetId);
 
         var tags = new KeyValuePair<string, object?>("dataset", attempt.DatasetId);
         Telemetry.ImportedRows.Add(outcome.Rows, tags);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DataClauses.Gateway.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,13 +22,61 @@ internal interface IPublishedDatasets
 {
     /// <summary>A version of a dataset, or the current one (the last published) when <paramref name="version"/> is null; null when none.</summary>
     Task<PublishedVersion?> FindAsync(string datasetId, string? version, CancellationToken cancellationToken);
+
+    /// <summary>Forgets what is known of the dataset's current version: called when this node published a new one.</summary>
+    void Invalidate(string datasetId);
 }
 
-/// <summary>The catalogue's implementation over its metadata tables.</summary>
-internal sealed class PublishedDatasets(GatewayDbContext db) : IPublishedDatasets
+/// <summary>
+/// The catalogue's implementation over its metadata tables, with a cache in front: every protected query asks for a
+/// version, and reading the catalogue each time cost more than the rest of the query. A named version is immutable,
+/// so once found it is kept; the current version of a dataset is kept for <see cref="CurrentVersionLifetime"/> only,
+/// and forgotten at once when this node publishes, so a version published through another replica is used by new
+/// queries here at most that long after it became visible.
+/// </summary>
+internal sealed class PublishedDatasets(IServiceScopeFactory scopes, TimeProvider clock) : IPublishedDatasets
 {
+    /// <summary>How long the current version of a dataset is trusted before the catalogue is read again.</summary>
+    public static readonly TimeSpan CurrentVersionLifetime = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<(string Dataset, string Version), PublishedVersion> _versions = new();
+    private readonly ConcurrentDictionary<string, (PublishedVersion Version, DateTimeOffset Until)> _current = new(StringComparer.Ordinal);
+
     public async Task<PublishedVersion?> FindAsync(string datasetId, string? version, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(datasetId);
+        if (version is not null && _versions.TryGetValue((datasetId, version), out var known))
+        {
+            return known;
+        }
+
+        if (version is null && _current.TryGetValue(datasetId, out var current) && current.Until > clock.GetUtcNow())
+        {
+            return current.Version;
+        }
+
+        // Read the clock before the catalogue, so that a version published meanwhile is not hidden for a whole lifetime.
+        var readAt = clock.GetUtcNow();
+        var found = await ReadAsync(datasetId, version, cancellationToken);
+        if (found is not null)
+        {
+            _versions.TryAdd((found.DatasetId, found.Version), found);
+            if (version is null)
+            {
+                _current[datasetId] = (found, readAt + CurrentVersionLifetime);
+            }
+        }
+
+        // Misses are not kept: the version may be published the next moment.
+        return found;
+    }
+
+    public void Invalidate(string datasetId) => _current.TryRemove(datasetId, out _);
+
+    private async Task<PublishedVersion?> ReadAsync(string datasetId, string? version, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
         var query = db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == datasetId);
         var entity = version is null
             ? (await query.ToListAsync(cancellationToken)).OrderByDescending(v => v.PublishedAt).ThenByDescending(v => v.Version, StringComparer.Ordinal).FirstOrDefault()

@@ -219,6 +219,8 @@ internal static class AuthenticationSetup
             if (name == BuiltInScheme)
             {
                 options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => keys.ResolveForValidation(kid);
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(new ValidatedTokenCache(clock, kid => keys.ResolveForValidation(kid).Any()));
             }
         }
     }

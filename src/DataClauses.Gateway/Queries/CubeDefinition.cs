@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -128,7 +129,27 @@ internal sealed class CubeDefinition
             throw new ArgumentException("A cube is defined only by a decision that permits.", nameof(decision));
         }
 
-        return Create(contract, dataset, clause, obligations);
+        // The engine compiles a clause's obligations once, so their instance identifies the clause in force: the
+        // definition (and its fingerprint, a hash of its canonical JSON) is derived once per clause and dataset.
+        var known = Definitions.GetOrCreateValue(obligations);
+        if (Volatile.Read(ref known.Definition) is { } cached
+            && ReferenceEquals(cached.Source.Contract, contract) && ReferenceEquals(cached.Source.Dataset, dataset) && ReferenceEquals(cached.Source.Clause, clause))
+        {
+            return cached.Cube;
+        }
+
+        var created = Create(contract, dataset, clause, obligations);
+        Volatile.Write(ref known.Definition, new CachedDefinition((contract, dataset, clause), created));
+        return created;
+    }
+
+    private static readonly ConditionalWeakTable<Obligations, DefinitionSlot> Definitions = new();
+
+    private sealed record CachedDefinition((Contract Contract, DatasetDeclaration Dataset, Clause Clause) Source, CubeDefinition Cube);
+
+    private sealed class DefinitionSlot
+    {
+        public CachedDefinition? Definition;
     }
 
     /// <summary>Derives the cube of a clause. Throws <see cref="CubeDefinitionException"/> when the clause cannot form one cube.</summary>

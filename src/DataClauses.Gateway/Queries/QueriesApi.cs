@@ -137,7 +137,18 @@ internal static class QueriesApi
             return Results.Bytes(answer.ToCsv(), "text/csv; charset=utf-8");
         }
 
-        return Results.Bytes(answer.ToJson(), "application/json; charset=utf-8");
+        return new JsonAnswerResult(answer);
+    }
+
+    /// <summary>Writes the answer straight into the response body.</summary>
+    private sealed class JsonAnswerResult(QueryAnswer answer) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            answer.WriteJson(httpContext.Response.BodyWriter);
+            await httpContext.Response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        }
     }
 
     private static Task RecordRejectedAsync(

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -37,8 +38,15 @@ internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, O
     /// <summary>The structured form (<c>application/json</c>).</summary>
     public byte[] ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        WriteJson(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The structured form written to <paramref name="output"/> (the response body, without an intermediate copy).</summary>
+    public void WriteJson(IBufferWriter<byte> output)
+    {
+        using (var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             var cube = Opened.Cube;
             w.WriteStartObject();
@@ -115,8 +123,6 @@ internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, O
             w.WriteString("correlationId", CorrelationId);
             w.WriteEndObject();
         }
-
-        return stream.ToArray();
     }
 
     /// <summary>

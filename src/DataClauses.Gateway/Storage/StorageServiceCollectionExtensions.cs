@@ -11,17 +11,18 @@ internal static class StorageServiceCollectionExtensions
 {
     public static IServiceCollection AddGatewayStorage(this IServiceCollection services)
     {
+        // The options are built once (singleton), not for every request scope: building them showed in query profiles.
         services.AddSingleton<StorageLocation>();
         services.AddDbContext<SqliteGatewayDbContext>((sp, o) =>
         {
             o.UseSqlite(sp.GetRequiredService<StorageLocation>().SqliteConnectionString);
             Common(o);
-        });
+        }, ServiceLifetime.Scoped, ServiceLifetime.Singleton);
         services.AddDbContext<PostgresGatewayDbContext>((sp, o) =>
         {
             o.UseNpgsql(sp.GetRequiredService<StorageLocation>().PostgresConnectionString);
             Common(o);
-        });
+        }, ServiceLifetime.Scoped, ServiceLifetime.Singleton);
         services.AddScoped<GatewayDbContext>(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage.Provider == StorageProviders.PostgreSql
             ? sp.GetRequiredService<PostgresGatewayDbContext>()
             : sp.GetRequiredService<SqliteGatewayDbContext>());

@@ -141,7 +141,8 @@ PROVIDER=""
 start_gateway() { # name provider [connection-string]
   local name=$1 provider=$2 port connection=() perfmap=()
   [ -z "${3:-}" ] || connection=("DataClauses__Storage__ConnectionString=$3")
-  [ "$PERF" != 1 ] || perfmap=(DOTNET_PerfMapEnabled=1)
+  # Without W^X, JIT-compiled code is mapped where perf finds it with the perf map (not in anonymous memfd double mappings).
+  [ "$PERF" != 1 ] || perfmap=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
   port=$(free_port)
   URL="http://127.0.0.1:$port"
   PROVIDER=$name
@@ -342,9 +343,11 @@ measure() { # provider
       wrk -t "$THREADS" -c "$CONNECTIONS" -d "$((DURATION + 5))s" --timeout 10s -s "$HERE/query.lua" "$URL/api/v1/queries" >/dev/null 2>&1 &
     local wrk_pid=$!
     sleep 3
-    perf record -F 499 -g -p "$GATEWAY_PID" -o "$WORK/perf-$PROVIDER.data" -- sleep "$DURATION" >/dev/null 2>&1 || true
+    perf record -F 999 -g -p "$GATEWAY_PID" -o "$WORK/perf-$PROVIDER.data" -- sleep "$DURATION" >/dev/null 2>&1 || true
     wait "$wrk_pid" || true
-    perf report -i "$WORK/perf-$PROVIDER.data" --no-children --sort dso,symbol --stdio 2>/dev/null | head -n 400 >"$WORK/perf-$PROVIDER.txt" || true
+    # Flat (self time by symbol) and inclusive (time under each frame) views.
+    perf report -i "$WORK/perf-$PROVIDER.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | head -n 2000 >"$WORK/perf-$PROVIDER.txt" || true
+    perf report -i "$WORK/perf-$PROVIDER.data" --children --sort symbol --stdio -g none 2>/dev/null | head -n 400 >"$WORK/perf-$PROVIDER-inclusive.txt" || true
     rm -f "$WORK/perf-$PROVIDER.data"
   fi
   ANSWER_INFO+=("$PROVIDER: $ANSWER_CELLS cells, $ANSWER_BYTES bytes, $ANSWER_TYPE")

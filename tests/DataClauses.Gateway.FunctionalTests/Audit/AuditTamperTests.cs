@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using DataClauses.Audit;
 using DataClauses.Cli;
@@ -213,6 +214,72 @@ public abstract class AuditTamperTests
             var correlation = AuditCanonicalForm.Read(canonical).Event.CorrelationId;
             return AuditExport.EventLine(new StoredAuditRow(root.GetProperty("sequence").GetInt64(), root.GetProperty("previousHash").GetString()!, root.GetProperty("hash").GetString()!,
                 canonical.Replace(correlation, "forged-correlation-id", StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task Export_whose_keys_were_replaced_and_checkpoints_re_signed_is_caught_with_the_nodes_published_keys()
+    {
+        await using var chain = await TamperableChain.StartAsync(Provider);
+        var folder = Directory.CreateTempSubdirectory("dataclauses-audit-keys-").FullName;
+        try
+        {
+            using var response = await chain.Dpo.GetAsync("api/v1/audit/export");
+            response.EnsureSuccessStatusCode();
+            var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var jwksFile = Path.Combine(folder, "jwks.json");
+            await File.WriteAllTextAsync(jwksFile, await chain.Dpo.GetStringAsync(new Uri("/.well-known/jwks.json", UriKind.Relative)));
+            var original = Path.Combine(folder, "audit.jsonl");
+            await File.WriteAllLinesAsync(original, lines);
+
+            // The forger signs every checkpoint again with a key of their own under the same key id and puts its public
+            // half in the header: the export is consistent with itself, but not with the node's published keys.
+            using var forgedKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var forged = lines.Select(line => Forge(line, forgedKey)).ToArray();
+            var forgedFile = Path.Combine(folder, "forged.jsonl");
+            await File.WriteAllLinesAsync(forgedFile, forged);
+
+            var trusted = AuditApi.RunCli("audit", "verify", "--export", original, "--keys", jwksFile);
+            var selfConsistent = AuditApi.RunCli("audit", "verify", "--export", forgedFile);
+            var caught = AuditApi.RunCli("audit", "verify", "--export", forgedFile, "--keys", jwksFile);
+            var badKeys = Path.Combine(folder, "bad-keys.json");
+            await File.WriteAllTextAsync(badKeys, "{\"keys\": [\n  {\"kty\": \"EC\"}\n]}");
+            var malformedKeys = AuditApi.RunCli("audit", "verify", "--export", original, "--keys", badKeys);
+
+            trusted.Exit.ShouldBe(CliApp.Success, trusted.Error);
+            selfConsistent.Exit.ShouldBe(CliApp.Success, "without --keys the export's own keys are all there is");
+            caught.Exit.ShouldBe(CliApp.Failure);
+            caught.Error.ShouldStartWith($"{forgedFile}: event {chain.FirstCheckpoint}: {AuditVerifier.BadSignature}: ");
+            malformedKeys.Exit.ShouldBe(CliApp.Failure);
+            malformedKeys.Error.Trim().ShouldBe($"{badKeys}: error bad-keys: key 0 has no \"kid\"");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static string Forge(string line, ECDsa key)
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            if (root.TryGetProperty("format", out _))
+            {
+                var parameters = key.ExportParameters(includePrivateParameters: false);
+                var forgedKeys = root.GetProperty("keys").EnumerateObject().ToDictionary(
+                    k => k.Name,
+                    k => JsonSerializer.Serialize(new { kty = "EC", crv = "P-256", kid = k.Name, x = System.Buffers.Text.Base64Url.EncodeToString(parameters.Q.X!), y = System.Buffers.Text.Base64Url.EncodeToString(parameters.Q.Y!) }),
+                    StringComparer.Ordinal);
+                return AuditExport.HeaderLine(new AuditExportHeader(root.GetProperty("nodeId").GetString()!, root.GetProperty("firstSequence").GetInt64(),
+                    root.GetProperty("previousHash").GetString()!, root.GetProperty("exportedAt").GetDateTimeOffset(), forgedKeys));
+            }
+
+            if (root.GetProperty("type").GetString() != "checkpoint")
+            {
+                return line;
+            }
+
+            return AuditExport.CheckpointLine(AuditCheckpoint.Sign(root.GetProperty("nodeId").GetString()!, root.GetProperty("sequence").GetInt64(), root.GetProperty("hash").GetString()!,
+                root.GetProperty("timestamp").GetDateTimeOffset(), root.GetProperty("keyId").GetString()!, key, root.GetProperty("kind").GetString()!));
         }
     }
 

@@ -26,6 +26,7 @@ public abstract class TokenLifetimeAndKeyRotationTests
     {
         await using var host = await GatewayHost.StartAsync(Provider);
         var token = await host.GetDemoTokenAsync("caf-44", "admin");
+        (await StatusAsync(host, token)).ShouldBe(HttpStatusCode.OK, "valid, and now remembered as validated");
 
         host.Clock.Advance(TimeSpan.FromMinutes(10));
         (await StatusAsync(host, token)).ShouldBe(HttpStatusCode.OK, "within the 30 s clock skew");
@@ -80,11 +81,14 @@ public abstract class TokenLifetimeAndKeyRotationTests
         host.Clock.MoveTo(start + new TimeSpan(4, 0, 0));
         (await StatusAsync(host, oldToken)).ShouldBe(HttpStatusCode.Unauthorized);
         (await JwksKeyIdsAsync(host)).ShouldContain(oldKeyId);
-        (await StatusAsync(host, Craft(host, oldKey))).ShouldBe(HttpStatusCode.OK, "the retired key still validates while published");
+        // A token signed with the old key by whoever held it, living past the key itself.
+        var crafted = Craft(host, oldKey, minutes: 60);
+        (await StatusAsync(host, crafted)).ShouldBe(HttpStatusCode.OK, "the retired key still validates while published");
 
         host.Clock.MoveTo(start + new TimeSpan(4, 11, 0));
         (await JwksKeyIdsAsync(host)).ShouldBe([newKeyId]);
         (await StatusAsync(host, Craft(host, oldKey))).ShouldBe(HttpStatusCode.Unauthorized, "an expired key validates nothing");
+        (await StatusAsync(host, crafted)).ShouldBe(HttpStatusCode.Unauthorized, "nor does a token validated (and remembered) while it did");
         (await StatusAsync(host, await host.GetDemoTokenAsync("caf-44", "admin"))).ShouldBe(HttpStatusCode.OK);
     }
 
@@ -122,7 +126,7 @@ public abstract class TokenLifetimeAndKeyRotationTests
     }
 
     /// <summary>A well-formed, current token signed with a given key.</summary>
-    private static string Craft(GatewayHost host, ECDsaSecurityKey key)
+    private static string Craft(GatewayHost host, ECDsaSecurityKey key, int minutes = 5)
     {
         var now = host.Clock.GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
@@ -131,7 +135,7 @@ public abstract class TokenLifetimeAndKeyRotationTests
             Audience = GatewayHost.Audience,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now.AddMinutes(5),
+            Expires = now.AddMinutes(minutes),
             TokenType = "at+jwt",
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
             Claims = new Dictionary<string, object>(StringComparer.Ordinal)
