@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using DataClauses.Audit;
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Storage;
@@ -13,96 +12,28 @@ namespace DataClauses.Gateway.Extracts;
 /// nothing). The caller's call returns once the unit is durably committed (or known not to apply); a failing batch is
 /// retried unit by unit, so that one failing unit fails only its own caller (fail closed).
 /// </summary>
-internal sealed partial class ExtractCommitter : IAsyncDisposable
+internal sealed partial class ExtractCommitter(IServiceScopeFactory scopes, ILogger<ExtractCommitter> logger)
+    : GroupCommit<ExtractCommitter.Unit, bool>(MaxBatch, "The gateway is shutting down.")
 {
     private const int MaxBatch = 200;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly IServiceScopeFactory _scopes;
-    private readonly ILogger<ExtractCommitter> _logger;
-    private readonly Task _writer;
-
-    public ExtractCommitter(IServiceScopeFactory scopes, ILogger<ExtractCommitter> logger)
-    {
-        _scopes = scopes;
-        _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
-    }
 
     /// <summary>A change and its events, run inside the batch's transaction; null when it does not apply any more.</summary>
     public delegate Task<IReadOnlyList<AuditEvent>?> Unit(GatewayDbContext db, CancellationToken cancellationToken);
 
     /// <summary>Commits a unit with others; true when it applied, false when its precondition failed.</summary>
-    public async Task<bool> CommitAsync(Unit unit, CancellationToken cancellationToken)
+    public Task<bool> CommitAsync(Unit unit, CancellationToken cancellationToken) => SubmitAsync(unit, cancellationToken);
+
+    /// <inheritdoc />
+    protected override async Task<IReadOnlyList<bool>> CommitBatchAsync(IReadOnlyList<Unit> batch)
     {
-        var pending = new Pending(unit, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            throw new InvalidOperationException("The gateway is shutting down.");
-        }
-
-        // Cancelling the caller does not cancel the commit: a change that was handed over is either stored or not, and known.
-        return await pending.Completion.Task.WaitAsync(cancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _writer;
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
-
-            try
-            {
-                var applied = await RunAsync(batch);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Completion.TrySetResult(applied[i]);
-                }
-            }
-#pragma warning disable CA1031 // The batch failed: each unit is retried alone so that only the failing one fails its caller.
-            catch (Exception ex) when (batch.Count > 1)
-            {
-                LogBatchRetried(_logger, ex, batch.Count);
-                foreach (var pending in batch)
-                {
-                    try
-                    {
-                        pending.Completion.TrySetResult((await RunAsync([pending]))[0]);
-                    }
-                    catch (Exception single)
-                    {
-                        pending.Completion.TrySetException(single);
-                    }
-                }
-            }
-            catch (Exception ex)
-            {
-                batch[0].Completion.TrySetException(ex);
-            }
-#pragma warning restore CA1031
-        }
-    }
-
-    private async Task<bool[]> RunAsync(IReadOnlyList<Pending> batch)
-    {
-        await using var scope = _scopes.CreateAsyncScope();
+        await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var applied = new bool[batch.Count];
         var events = new List<AuditEvent>();
         for (var i = 0; i < batch.Count; i++)
         {
-            var unitEvents = await batch[i].Unit(db, CancellationToken.None);
+            var unitEvents = await batch[i](db, CancellationToken.None);
             applied[i] = unitEvents is not null;
             events.AddRange(unitEvents ?? []);
         }
@@ -118,8 +49,31 @@ internal sealed partial class ExtractCommitter : IAsyncDisposable
         return applied;
     }
 
+    /// <summary>A failed batch is retried unit by unit, so that one failing unit fails only its own caller.</summary>
+    protected override async Task RecoverAsync(IReadOnlyList<Unit> batch, Exception exception, IReadOnlyList<TaskCompletionSource<bool>> callers)
+    {
+        if (batch.Count == 1)
+        {
+            await base.RecoverAsync(batch, exception, callers);
+            return;
+        }
+
+        LogBatchRetried(logger, exception, batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            try
+            {
+                callers[i].TrySetResult((await CommitBatchAsync([batch[i]]))[0]);
+            }
+#pragma warning disable CA1031 // This unit's failure is its caller's answer.
+            catch (Exception single)
+#pragma warning restore CA1031
+            {
+                callers[i].TrySetException(single);
+            }
+        }
+    }
+
     [LoggerMessage(EventId = 6010, Level = LogLevel.Warning, Message = "A batch of {Count} extract changes failed; each is retried alone")]
     private static partial void LogBatchRetried(ILogger logger, Exception exception, int count);
-
-    private sealed record Pending(Unit Unit, TaskCompletionSource<bool> Completion);
 }

@@ -22,6 +22,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
+BENCH_NAME=run-audit-benchmark
+# shellcheck source=../bench-lib.sh
+. "$HERE/../bench-lib.sh"
 WRITERS=${BENCH_WRITERS:-"8 64 256 1024"}
 REPLICAS=${BENCH_REPLICAS:-2}
 SECONDS_EACH=${BENCH_SECONDS:-25}
@@ -29,34 +32,13 @@ VERIFY_EVENTS=${BENCH_VERIFY_EVENTS:-1000000}
 VERIFY_ROUNDS=${BENCH_VERIFY_ROUNDS:-3}
 KEEP=${BENCH_KEEP:-0}
 
-log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
-die() { printf 'run-audit-benchmark: %s\n' "$*" >&2; exit 1; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+bench_prerequisites
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-pg_bin() { find /usr/lib/postgresql -maxdepth 2 -type d -name bin 2>/dev/null | sort -V | tail -n 1; }
-APT=()
-[ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || APT+=(postgresql)
-command -v psql >/dev/null 2>&1 || APT+=(postgresql-client)
-command -v curl >/dev/null 2>&1 || APT+=(curl)
-command -v python3 >/dev/null 2>&1 || APT+=(python3)
-if [ ${#APT[@]} -gt 0 ]; then
-  log "Installing Debian packages: ${APT[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${APT[@]}" >/dev/null
-fi
-PG_BIN=$(pg_bin)
-[ -x "$PG_BIN/initdb" ] || die "initdb not found under /usr/lib/postgresql/*/bin"
-command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is required (see global.json)"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-
-WORK=$(mktemp -d /tmp/dataclauses-audit-bench.XXXXXX)
-CLEANUPS=()
+bench_workdir dataclauses-audit-bench
 cleanup() {
   local status=$?
   set +e
-  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
+  run_cleanups
   [ "$KEEP" = 1 ] || rm -rf "$WORK/artifacts" "$WORK/gateway" 2>/dev/null
   [ $status -eq 0 ] || echo "run-audit-benchmark: failed (exit $status); logs in $WORK" >&2
   exit $status
@@ -66,7 +48,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 log "Working in $WORK"
 LOAD_START=$(loadavg)
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
 log "Building the benchmarks and the gateway (Release)"
 dotnet build "$ROOT/tests/DataClauses.Benchmarks/DataClauses.Benchmarks.csproj" -c Release -nologo -v quiet \
@@ -75,8 +56,6 @@ BENCH_DLL=$(find "$WORK/artifacts/bin/DataClauses.Benchmarks" -name DataClauses.
 GATEWAY_DLL=$(find "$WORK/artifacts/bin/DataClauses.Gateway" -name DataClauses.Gateway.dll | head -n 1)
 [ -f "$BENCH_DLL" ] && [ -f "$GATEWAY_DLL" ] || die "build outputs not found under $WORK/artifacts"
 
-as_postgres() { "$@"; }
-[ "$(id -u)" -ne 0 ] || as_postgres() { runuser -u postgres -- "$@"; }
 PGDIR=$(mktemp -d /tmp/dataclauses-abench-pg.XXXXXX)
 [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$PGDIR"
 chmod 700 "$PGDIR"

@@ -23,6 +23,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
+BENCH_NAME=run-extracts-load
+# shellcheck source=../bench-lib.sh
+. "$HERE/../bench-lib.sh"
 ANALYSTS=${LOAD_ANALYSTS:-200}
 DURATION=${LOAD_DURATION:-60}
 POLL_MS=${LOAD_POLL_MS:-250}
@@ -31,35 +34,13 @@ WAIT_LOAD=${LOAD_WAIT_LOAD:-3}
 WAIT_MAX=${LOAD_WAIT_MAX:-0}
 BUILD=${LOAD_BUILD:-}
 
-log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
-die() { printf 'run-extracts-load: %s\n' "$*" >&2; exit 1; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+bench_prerequisites
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-pg_bin() { find /usr/lib/postgresql -maxdepth 2 -type d -name bin 2>/dev/null | sort -V | tail -n 1; }
-APT=()
-[ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || APT+=(postgresql)
-command -v psql >/dev/null 2>&1 || APT+=(postgresql-client)
-command -v curl >/dev/null 2>&1 || APT+=(curl)
-command -v python3 >/dev/null 2>&1 || APT+=(python3)
-if [ ${#APT[@]} -gt 0 ]; then
-  log "Installing Debian packages: ${APT[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${APT[@]}" >/dev/null
-fi
-PG_BIN=$(pg_bin)
-[ -x "$PG_BIN/initdb" ] || die "initdb not found under /usr/lib/postgresql/*/bin"
-command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is required (see global.json)"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-
-WORK=$(mktemp -d /tmp/dataclauses-extracts-load.XXXXXX)
-CLEANUPS=()
+bench_workdir dataclauses-extracts-load
 cleanup() {
   local status=$?
   set +e
-  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
+  run_cleanups
   [ -n "$BUILD" ] || rm -rf "$WORK/build" 2>/dev/null
   [ $status -eq 0 ] || echo "run-extracts-load: failed (exit $status); logs in $WORK" >&2
   exit $status
@@ -68,7 +49,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 log "Working in $WORK"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
 # --- Build the gateway and the load client (Release, own artifacts folders) ------------------------------------------
 BUILD_DIR=${BUILD:-$WORK/build}
@@ -105,8 +85,6 @@ CLIENT_DLL=$(find "$BUILD_DIR/client-artifacts/bin" -name ExtractsLoadClient.dll
 [ -f "$CLIENT_DLL" ] || die "ExtractsLoadClient.dll not found under $BUILD_DIR/client-artifacts"
 
 # --- Throwaway PostgreSQL cluster ------------------------------------------------------------------------------------
-as_postgres() { "$@"; }
-[ "$(id -u)" -ne 0 ] || as_postgres() { runuser -u postgres -- "$@"; }
 PGDIR=$(mktemp -d /tmp/dc-load-pg.XXXXXX)
 [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$PGDIR"
 chmod 700 "$PGDIR"
@@ -168,29 +146,6 @@ if [ "$WAIT_MAX" -gt 0 ]; then
   done
 fi
 
-# CPU seconds (user + system) used so far by a process, or by the PostgreSQL cluster (postmaster, live and exited children).
-proc_cpu() {
-  python3 - "$@" <<'PY'
-import os, sys
-def stat(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        s = f.read()
-    return s[s.rindex(")") + 2:].split()
-mode, pid = sys.argv[1], sys.argv[2]
-f = stat(pid)
-ticks = int(f[11]) + int(f[12])
-if mode == "cluster":
-    ticks += int(f[13]) + int(f[14])
-    for child in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            g = stat(child)
-        except OSError:
-            continue
-        if g[1] == pid:
-            ticks += int(g[11]) + int(g[12])
-print(f"{ticks / os.sysconf('SC_CLK_TCK'):.1f}")
-PY
-}
 POSTMASTER=$(as_postgres head -n 1 "$PGDIR/postmaster.pid")
 CPU_GW0=$(proc_cpu process "$GATEWAY_PID")
 CPU_PG0=$(proc_cpu cluster "$POSTMASTER")

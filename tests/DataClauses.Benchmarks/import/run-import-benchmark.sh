@@ -24,6 +24,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
+BENCH_NAME=run-import-benchmark
+# shellcheck source=../bench-lib.sh
+. "$HERE/../bench-lib.sh"
 ROWS=${BENCH_ROWS:-1000000}
 ROUNDS=${BENCH_ROUNDS:-5}
 SQLITE_ROUNDS=${BENCH_SQLITE_ROUNDS:-3}
@@ -35,37 +38,15 @@ DATASET=caf-foyers-allocataires
 CLIENT=caf-44-publisher
 SECRET=demo-secret-caf-44-publisher
 
-log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
-die() { printf 'run-import-benchmark: %s\n' "$*" >&2; exit 1; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-
 # --- 1. Debian packages -----------------------------------------------------------------------------------------
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-pg_bin() { find /usr/lib/postgresql -maxdepth 2 -type d -name bin 2>/dev/null | sort -V | tail -n 1; }
-APT=()
-[ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || APT+=(postgresql)
-command -v psql >/dev/null 2>&1 || APT+=(postgresql-client)
-command -v curl >/dev/null 2>&1 || APT+=(curl)
-command -v python3 >/dev/null 2>&1 || APT+=(python3)
-if [ ${#APT[@]} -gt 0 ]; then
-  log "Installing Debian packages: ${APT[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${APT[@]}" >/dev/null
-fi
-PG_BIN=$(pg_bin)
-[ -x "$PG_BIN/initdb" ] || die "initdb not found under /usr/lib/postgresql/*/bin"
-command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is required (see global.json)"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+bench_prerequisites
 
 # --- 2. Temporary folder, and cleanup whatever happens ------------------------------------------------------------
-WORK=$(mktemp -d /tmp/dataclauses-import-bench.XXXXXX)
-CLEANUPS=()
+bench_workdir dataclauses-import-bench
 cleanup() {
   local status=$?
   set +e
-  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
+  run_cleanups
   if [ "$KEEP" != 1 ]; then
     rm -rf "$WORK/artifacts" "$WORK"/*.csv "$WORK"/gateway-* 2>/dev/null
   fi
@@ -78,8 +59,6 @@ trap 'exit 143' TERM
 log "Working in $WORK"
 LOAD_START=$(loadavg)
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-
 # --- 3. Build the gateway (Release, own artifacts folder) -----------------------------------------------------------
 log "Building the gateway (Release)"
 dotnet build "$ROOT/src/DataClauses.Gateway/DataClauses.Gateway.csproj" -c Release -nologo -v quiet \
@@ -89,8 +68,6 @@ GATEWAY_DLL=$(find "$WORK/artifacts/bin/DataClauses.Gateway" -name DataClauses.G
 GATEWAY_DIR=$(dirname "$GATEWAY_DLL")
 
 # --- 4. Throwaway PostgreSQL cluster ----------------------------------------------------------------------------------
-as_postgres() { "$@"; }
-[ "$(id -u)" -ne 0 ] || as_postgres() { runuser -u postgres -- "$@"; }
 PGDIR=$(mktemp -d /tmp/dataclauses-bench-pg.XXXXXX)   # short: the socket path must stay under 107 bytes
 [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$PGDIR"
 chmod 700 "$PGDIR"
@@ -158,44 +135,6 @@ start_gateway() { # name provider [connection-string]
 stop_gateway() {
   kill "$GATEWAY_PID" 2>/dev/null || true
   wait "$GATEWAY_PID" 2>/dev/null || true
-}
-
-json() { python3 -c 'import json, sys; d = json.load(sys.stdin)
-for k in sys.argv[1].split("."): d = d[k]
-print(d)' "$1"; }
-# CPU seconds (user + system) used so far: "process PID" by one process; "cluster POSTMASTER_PID" by a PostgreSQL
-# cluster (the postmaster, its live children, and the children that exited: the postmaster's cutime/cstime).
-proc_cpu() {
-  python3 - "$@" <<'PY'
-import os, sys
-def stat(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        s = f.read()
-    return s[s.rindex(")") + 2:].split()  # from field 3 (state): ppid is [1], utime [11], stime [12], cutime [13], cstime [14]
-mode, pid = sys.argv[1], sys.argv[2]
-f = stat(pid)
-ticks = int(f[11]) + int(f[12])
-if mode == "cluster":
-    ticks += int(f[13]) + int(f[14])
-    for child in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            g = stat(child)
-        except OSError:
-            continue
-        if g[1] == pid:
-            ticks += int(g[11]) + int(g[12])
-print(f"{ticks / os.sysconf('SC_CLK_TCK'):.2f}")
-PY
-}
-# The client's CPU seconds between two "times" snapshots of this shell (its waited children: curl or psql).
-client_cpu() {
-  python3 - "$1" "$2" <<'PY'
-import re, sys
-def children(path):
-    line = open(path).read().splitlines()[1]
-    return sum(int(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", line))
-print(f"{children(sys.argv[2]) - children(sys.argv[1]):.2f}")
-PY
 }
 
 token() { curl -sSf -u "$CLIENT:$SECRET" -d grant_type=client_credentials "$URL/connect/token" | json access_token; }

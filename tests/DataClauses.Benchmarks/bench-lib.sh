@@ -1,0 +1,88 @@
+# Shared by the load benchmarks (import/, queries/, audit/, extracts/): sourced, never run. Each script sets
+# BENCH_NAME (its name in messages) before sourcing, then calls bench_prerequisites and bench_workdir.
+# shellcheck shell=bash
+
+log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { printf '%s: %s\n' "${BENCH_NAME:-benchmark}" "$*" >&2; exit 1; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+pg_bin() { find /usr/lib/postgresql -maxdepth 2 -type d -name bin 2>/dev/null | sort -V | tail -n 1; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# Runs a command as the owner of the throwaway PostgreSQL clusters (initdb refuses root).
+as_postgres() { "$@"; }
+[ "$(id -u)" -ne 0 ] || as_postgres() { runuser -u postgres -- "$@"; }
+
+# Installs PostgreSQL, psql, curl and python3 (and the Debian packages given) when missing; sets PG_BIN; checks
+# the .NET SDK.
+bench_prerequisites() {
+  local sudo="" apt=() package
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || apt+=(postgresql)
+  command -v psql >/dev/null 2>&1 || apt+=(postgresql-client)
+  command -v curl >/dev/null 2>&1 || apt+=(curl)
+  command -v python3 >/dev/null 2>&1 || apt+=(python3)
+  for package in "$@"; do
+    command -v "$package" >/dev/null 2>&1 || apt+=("$package")
+  done
+  if [ ${#apt[@]} -gt 0 ]; then
+    log "Installing Debian packages: ${apt[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${apt[@]}" >/dev/null
+  fi
+  PG_BIN=$(pg_bin)
+  [ -x "$PG_BIN/initdb" ] || die "initdb not found under /usr/lib/postgresql/*/bin"
+  command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is required (see global.json)"
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+}
+
+# Creates WORK (/tmp/PREFIX.XXXXXX) and the CLEANUPS stack; run_cleanups undoes it, last registered first.
+bench_workdir() {
+  WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+  CLEANUPS=()
+}
+run_cleanups() {
+  local i
+  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
+}
+
+# A field of the JSON document on stdin, by a dotted path.
+json() { python3 -c 'import json, sys; d = json.load(sys.stdin)
+for k in sys.argv[1].split("."): d = d[k]
+print(d)' "$1"; }
+
+# CPU seconds (user + system) used so far: "process PID" by one process; "cluster POSTMASTER_PID" by a PostgreSQL
+# cluster (the postmaster, its live children, and the children that exited: the postmaster's cutime/cstime).
+proc_cpu() {
+  python3 - "$@" <<'PY'
+import os, sys
+def stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        s = f.read()
+    return s[s.rindex(")") + 2:].split()  # from field 3 (state): ppid is [1], utime [11], stime [12], cutime [13], cstime [14]
+mode, pid = sys.argv[1], sys.argv[2]
+f = stat(pid)
+ticks = int(f[11]) + int(f[12])
+if mode == "cluster":
+    ticks += int(f[13]) + int(f[14])
+    for child in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            g = stat(child)
+        except OSError:
+            continue
+        if g[1] == pid:
+            ticks += int(g[11]) + int(g[12])
+print(f"{ticks / os.sysconf('SC_CLK_TCK'):.2f}")
+PY
+}
+
+# The client's CPU seconds between two "times" snapshots of this shell (its waited children: curl, psql or wrk).
+client_cpu() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+def children(path):
+    line = open(path).read().splitlines()[1]
+    return sum(int(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", line))
+print(f"{children(sys.argv[2]) - children(sys.argv[1]):.2f}")
+PY
+}
