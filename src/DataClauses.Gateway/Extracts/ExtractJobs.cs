@@ -294,22 +294,37 @@ internal sealed partial class ExtractJobs(
     }
 
     /// <summary>Ends a claimed production without files: expired, or marked for early purge (the next pass purges it).</summary>
-    private async Task<bool> EndClaimedAsync(
-        GatewayDbContext db, ExtractEntity extract, IReadOnlyList<ExtractTable> tables, string token, string reason, bool early, string action, IReadOnlyList<Reason> reasons, CancellationToken cancellationToken)
+    private Task<bool> EndClaimedAsync(
+        GatewayDbContext db, ExtractEntity extract, IReadOnlyList<ExtractTable> tables, string token, string reason, bool early, string action, IReadOnlyList<Reason> reasons, CancellationToken cancellationToken) =>
+        ExpireAsync(
+            db,
+            db.Extracts.Where(e => e.Id == extract.Id && e.Status == ExtractStatus.Producing && e.ClaimToken == token),
+            extract,
+            tables,
+            new Expiry(reason, early, action, reasons, clock.GetUtcNow(), ("stage", "production")),
+            cancellationToken);
+
+    /// <summary>What an expiry records: why, whether early, the audit action and reasons, when, and one detail.</summary>
+    private sealed record Expiry(string Reason, bool Early, string Action, IReadOnlyList<Reason> Reasons, DateTimeOffset Now, (string Key, string Value) Detail);
+
+    /// <summary>
+    /// Marks the extract expired (files to purge) with its audit event, in one transaction, if <paramref name="match"/>
+    /// still finds it: false when it changed meanwhile (approved, produced, claimed by another producer…).
+    /// </summary>
+    private async Task<bool> ExpireAsync(
+        GatewayDbContext db, IQueryable<ExtractEntity> match, ExtractEntity extract, IReadOnlyList<ExtractTable> tables, Expiry expiry, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var ended = await db.Extracts.Where(e => e.Id == extract.Id && e.Status == ExtractStatus.Producing && e.ClaimToken == token)
-            .ExecuteUpdateAsync(
-                s => s.SetProperty(e => e.Status, ExtractStatus.Expired)
-                    .SetProperty(e => e.ExpiredAt, now)
-                    .SetProperty(e => e.PurgeReason, reason)
-                    .SetProperty(e => e.EarlyPurge, early)
-                    .SetProperty(e => e.ClaimToken, (string?)null)
-                    .SetProperty(e => e.ClaimExpiresAt, (DateTimeOffset?)null)
-                    .SetProperty(e => e.UpdatedAt, now),
-                cancellationToken);
-        if (ended == 0)
+        var changed = await match.ExecuteUpdateAsync(
+            s => s.SetProperty(e => e.Status, ExtractStatus.Expired)
+                .SetProperty(e => e.ExpiredAt, expiry.Now)
+                .SetProperty(e => e.PurgeReason, expiry.Reason)
+                .SetProperty(e => e.EarlyPurge, expiry.Early)
+                .SetProperty(e => e.ClaimToken, (string?)null)
+                .SetProperty(e => e.ClaimExpiresAt, (DateTimeOffset?)null)
+                .SetProperty(e => e.UpdatedAt, expiry.Now),
+            cancellationToken);
+        if (changed == 0)
         {
             await transaction.RollbackAsync(CancellationToken.None);
             return false;
@@ -318,11 +333,11 @@ internal sealed partial class ExtractJobs(
         extract.Status = ExtractStatus.Expired;
         await AuditWriter.AppendAsync(
             db,
-            (ExtractAudit.ForJob(action, "success", extract, tables, now, gateway.Value.NodeId) with
+            (ExtractAudit.ForJob(expiry.Action, "success", extract, tables, expiry.Now, gateway.Value.NodeId) with
             {
-                Effect = reasons.Count > 0 ? Effect.Deny.ToWire() : null,
-                Reasons = [.. reasons.Select(r => new AuditReason(r.Rule, r.ClauseId, r.Subject))],
-            }).With(("reason", reason), ("stage", "production")),
+                Effect = expiry.Reasons.Count > 0 ? Effect.Deny.ToWire() : null,
+                Reasons = [.. expiry.Reasons.Select(r => new AuditReason(r.Rule, r.ClauseId, r.Subject))],
+            }).With(("reason", expiry.Reason), expiry.Detail),
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
@@ -409,34 +424,13 @@ internal sealed partial class ExtractJobs(
         GatewayDbContext db, ExtractEntity extract, IReadOnlyList<ExtractTable> tables, string reason, bool early, string action, IReadOnlyList<Reason> reasons, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var from = extract.Status;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var marked = await db.Extracts.Where(e => e.Id == extract.Id && e.Status == from)
-            .ExecuteUpdateAsync(
-                s => s.SetProperty(e => e.Status, ExtractStatus.Expired)
-                    .SetProperty(e => e.ExpiredAt, now)
-                    .SetProperty(e => e.PurgeReason, reason)
-                    .SetProperty(e => e.EarlyPurge, early)
-                    .SetProperty(e => e.ClaimToken, (string?)null)
-                    .SetProperty(e => e.ClaimExpiresAt, (DateTimeOffset?)null)
-                    .SetProperty(e => e.UpdatedAt, now),
-                cancellationToken);
-        if (marked == 0)
+        if (!await ExpireAsync(
+            db, db.Extracts.Where(e => e.Id == extract.Id && e.Status == from), extract, tables, new Expiry(reason, early, action, reasons, now, ("previousStatus", from)), cancellationToken))
         {
             // Changed meanwhile (approved, produced…): the next pass looks at it again.
-            await transaction.RollbackAsync(CancellationToken.None);
             return false;
         }
 
-        extract.Status = ExtractStatus.Expired;
-        await AuditWriter.AppendAsync(
-            db,
-            (ExtractAudit.ForJob(action, "success", extract, tables, now, gateway.Value.NodeId) with
-            {
-                Effect = reasons.Count > 0 ? Effect.Deny.ToWire() : null,
-                Reasons = [.. reasons.Select(r => new AuditReason(r.Rule, r.ClauseId, r.Subject))],
-            }).With(("reason", reason), ("previousStatus", from)),
-            cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         if (early)
         {
             LogMarkedForEarlyPurge(logger, extract.Id, reason);
