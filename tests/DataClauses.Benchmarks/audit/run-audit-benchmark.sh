@@ -56,24 +56,7 @@ BENCH_DLL=$(find "$WORK/artifacts/bin/DataClauses.Benchmarks" -name DataClauses.
 GATEWAY_DLL=$(find "$WORK/artifacts/bin/DataClauses.Gateway" -name DataClauses.Gateway.dll | head -n 1)
 [ -f "$BENCH_DLL" ] && [ -f "$GATEWAY_DLL" ] || die "build outputs not found under $WORK/artifacts"
 
-PGDIR=$(mktemp -d /tmp/dataclauses-abench-pg.XXXXXX)
-[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$PGDIR"
-chmod 700 "$PGDIR"
-CLEANUPS+=("as_postgres '$PG_BIN/pg_ctl' -D '$PGDIR' -m fast -w stop; rm -rf '$PGDIR'")
-log "Starting PostgreSQL ($("$PG_BIN/postgres" --version)) with durable commits"
-as_postgres "$PG_BIN/initdb" -D "$PGDIR" -A trust -U dataclauses -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
-  || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
-PGPORT=""
-for _ in 1 2 3 4 5; do
-  port=$(free_port)
-  if as_postgres "$PG_BIN/pg_ctl" -D "$PGDIR" -l "$PGDIR/server.log" \
-      -o "-p $port -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200" -w -t 60 start >/dev/null; then
-    PGPORT=$port
-    break
-  fi
-done
-[ -n "$PGPORT" ] || { cat "$PGDIR/server.log" >&2 || true; die "PostgreSQL did not start"; }
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U dataclauses)
+bench_start_postgres "-c synchronous_commit=on -c max_connections=200"
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE appendbench" -c "CREATE DATABASE verifybench"
 DURABILITY=$("${PSQL[@]}" -d postgres -At -c "SELECT 'fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit') || ' wal_sync_method=' || current_setting('wal_sync_method')")
 connection() { echo "Host=127.0.0.1;Port=$PGPORT;Username=dataclauses;Database=$1;Maximum Pool Size=100"; }

@@ -85,24 +85,8 @@ CLIENT_DLL=$(find "$BUILD_DIR/client-artifacts/bin" -name ExtractsLoadClient.dll
 [ -f "$CLIENT_DLL" ] || die "ExtractsLoadClient.dll not found under $BUILD_DIR/client-artifacts"
 
 # --- Throwaway PostgreSQL cluster ------------------------------------------------------------------------------------
-PGDIR=$(mktemp -d /tmp/dc-load-pg.XXXXXX)
-[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$PGDIR"
-chmod 700 "$PGDIR"
-CLEANUPS+=("as_postgres '$PG_BIN/pg_ctl' -D '$PGDIR' -m fast -w stop; rm -rf '$PGDIR'")
-log "Starting PostgreSQL ($("$PG_BIN/postgres" --version))"
-as_postgres "$PG_BIN/initdb" -D "$PGDIR" -A trust -U dataclauses -E UTF8 --no-locale --no-sync >"$WORK/initdb.log" 2>&1 \
-  || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
-PGPORT=""
-for _ in 1 2 3 4 5; do
-  port=$(free_port)
-  if as_postgres "$PG_BIN/pg_ctl" -D "$PGDIR" -l "$PGDIR/server.log" \
-      -o "-p $port -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200" -w -t 60 start >/dev/null; then
-    PGPORT=$port
-    break
-  fi
-done
-[ -n "$PGPORT" ] || { cat "$PGDIR/server.log" >&2 || true; die "PostgreSQL did not start"; }
-PSQL=(psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U dataclauses)
+bench_start_postgres "-c max_connections=200"
+PSQL+=(-t -A)
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE gateway"
 
 # --- Gateway on PostgreSQL, demo accounts and datasets ---------------------------------------------------------------

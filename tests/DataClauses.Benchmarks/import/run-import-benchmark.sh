@@ -68,26 +68,8 @@ GATEWAY_DLL=$(find "$WORK/artifacts/bin/DataClauses.Gateway" -name DataClauses.G
 GATEWAY_DIR=$(dirname "$GATEWAY_DLL")
 
 # --- 4. Throwaway PostgreSQL cluster ----------------------------------------------------------------------------------
-PGDIR=$(mktemp -d /tmp/dataclauses-bench-pg.XXXXXX)   # short: the socket path must stay under 107 bytes
-[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$PGDIR"
-chmod 700 "$PGDIR"
-CLEANUPS+=("as_postgres '$PG_BIN/pg_ctl' -D '$PGDIR' -m fast -w stop; rm -rf '$PGDIR'")
-log "Starting PostgreSQL ($("$PG_BIN/postgres" --version), cluster in $PGDIR)"
-as_postgres "$PG_BIN/initdb" -D "$PGDIR" -A trust -U dataclauses -E UTF8 --no-locale --no-sync >"$WORK/initdb.log" 2>&1 \
-  || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
-PGPORT=""
-for _ in 1 2 3 4 5; do
-  port=$(free_port)
-  if as_postgres "$PG_BIN/pg_ctl" -D "$PGDIR" -l "$PGDIR/server.log" \
-      -o "-p $port -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=on" -w -t 60 start >/dev/null; then
-    PGPORT=$port
-    break
-  fi
-done
-[ -n "$PGPORT" ] || { cat "$PGDIR/server.log" >&2 || true; die "PostgreSQL did not start"; }
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U dataclauses)
+bench_start_postgres
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE gateway" -c "CREATE DATABASE copybench"
-POSTMASTER=$(as_postgres head -n 1 "$PGDIR/postmaster.pid")   # for the CPU accounting
 
 # --- 5. The file ------------------------------------------------------------------------------------------------------
 log "Generating $ROWS rows"
