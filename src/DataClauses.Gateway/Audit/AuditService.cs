@@ -12,7 +12,8 @@ namespace DataClauses.Gateway.Audit;
 /// Audit is always on; nothing turns it off.
 /// </summary>
 internal sealed class AuditService(
-    GatewayDbContext db,
+    IServiceProvider services,
+    ScopedDbContext scopedDb,
     AuditAppender appender,
     IHttpContextAccessor httpContextAccessor,
     TimeProvider clock,
@@ -35,7 +36,7 @@ internal sealed class AuditService(
 
     /// <summary>Appends within the current transaction of the request's DbContext.</summary>
     public Task<SealedAuditEvent> AppendInTransactionAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
-        AuditWriter.AppendAsync(db, auditEvent, cancellationToken);
+        AuditWriter.AppendAsync(services.GetRequiredService<GatewayDbContext>(), auditEvent, cancellationToken);
 
     /// <summary>
     /// Records an event that goes with no other change (reads, queries, token requests): inside the request's
@@ -43,7 +44,8 @@ internal sealed class AuditService(
     /// </summary>
     public async Task<SealedAuditEvent> RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is not null)
+        // A request that never used its DbContext has no transaction open: no context is created just to ask.
+        if (scopedDb.Context is { Database.CurrentTransaction: not null } db)
         {
             return await AuditWriter.AppendAsync(db, auditEvent, cancellationToken);
         }

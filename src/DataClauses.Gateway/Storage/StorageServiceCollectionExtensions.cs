@@ -23,9 +23,15 @@ internal static class StorageServiceCollectionExtensions
             o.UseNpgsql(sp.GetRequiredService<StorageLocation>().PostgresConnectionString);
             Common(o);
         }, ServiceLifetime.Scoped, ServiceLifetime.Singleton);
-        services.AddScoped<GatewayDbContext>(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage.Provider == StorageProviders.PostgreSql
-            ? sp.GetRequiredService<PostgresGatewayDbContext>()
-            : sp.GetRequiredService<SqliteGatewayDbContext>());
+        services.AddScoped<ScopedDbContext>();
+        services.AddScoped<GatewayDbContext>(sp =>
+        {
+            GatewayDbContext context = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage.Provider == StorageProviders.PostgreSql
+                ? sp.GetRequiredService<PostgresGatewayDbContext>()
+                : sp.GetRequiredService<SqliteGatewayDbContext>();
+            sp.GetRequiredService<ScopedDbContext>().Context = context;
+            return context;
+        });
         services.AddSingleton<DistributedLock>();
         return services;
 
@@ -38,6 +44,17 @@ internal static class StorageServiceCollectionExtensions
 }
 
 /// <summary>Resolves where the data lives: the SQLite file under the content root's data folder, or PostgreSQL.</summary>
+/// <summary>
+/// The scope's <see cref="GatewayDbContext"/> once something in the scope asked for it, null before: lets a service
+/// that only needs to know whether the request has a transaction open (the audit service) ask without creating a
+/// context for every request.
+/// </summary>
+internal sealed class ScopedDbContext
+{
+    /// <summary>The scope's context, when it was created.</summary>
+    public GatewayDbContext? Context { get; set; }
+}
+
 internal sealed class StorageLocation
 {
     public StorageLocation(IOptions<GatewayOptions> options, IHostEnvironment environment)
