@@ -7,8 +7,6 @@ using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Gateway.Queries;
 using DataClauses.Gateway.Storage;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -81,9 +79,7 @@ public static partial class GatewayApp
 
         services.AddSingleton<ContractCatalog>();
         services.AddGatewayStorage();
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IServiceScopeFactory>())));
-        services.AddDataProtection().SetApplicationName("DataClauses");
+        services.AddDatabaseKeyRing(builder.Configuration);
         services.AddSingleton<SigningKeys>();
         services.AddSingleton<DatabaseInitializer>();
         services.AddScoped<DemoDataSeeder>();

@@ -85,6 +85,15 @@ public sealed class StorageOptions
 
     /// <summary>Run migrations at start (otherwise run <c>--migrate</c> once).</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>
+    /// A PKCS#12 file (certificate with its RSA private key) that encrypts the Data Protection key ring stored in the
+    /// database; recommended in production (without it the key ring is stored in clear).
+    /// </summary>
+    public string? KeyEncryptionCertificate { get; set; }
+
+    /// <summary>The password of <see cref="KeyEncryptionCertificate"/> (from a secret store or the environment; never logged).</summary>
+    public string? KeyEncryptionCertificatePassword { get; set; }
 }
 
 /// <summary>Provider names.</summary>
@@ -235,6 +244,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 errors.Add($"{prefix}:Audience is required.");
             }
+        }
+
+        if (Storage.KeyRingCertificate.Problem(options.Storage) is { } certificateProblem)
+        {
+            errors.Add(certificateProblem);
         }
 
         if (options.Limits.MaxUploadBytes <= 0)
