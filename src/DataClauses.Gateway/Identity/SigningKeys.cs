@@ -91,7 +91,7 @@ internal sealed partial class SigningKeys(
 
         // The key is generated and protected before the write transaction: protecting may write the Data Protection
         // key ring, which on SQLite would wait for this very transaction.
-        var key = NewKey(now, needed.Value.ActivatesAt, identity);
+        var key = NewKey(now, needed.Value.ActivatesAt, needed.Value.RetiresAt, identity);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await DistributedLock.AcquireForTransactionAsync(db, DistributedLock.SigningKeys, cancellationToken);
         if (NextKeyNeeded(await db.SigningKeys.AsNoTracking().ToListAsync(cancellationToken), now, identity) is null)
@@ -106,21 +106,24 @@ internal sealed partial class SigningKeys(
     }
 
     /// <summary>Whether a key must be created now: the first one, or the successor when the latest nears retirement.</summary>
-    private static (DateTimeOffset ActivatesAt, string Kind)? NextKeyNeeded(List<SigningKeyEntity> keys, DateTimeOffset now, IdentityOptions identity)
+    private static (DateTimeOffset ActivatesAt, DateTimeOffset RetiresAt, string Kind)? NextKeyNeeded(List<SigningKeyEntity> keys, DateTimeOffset now, IdentityOptions identity)
     {
         var latest = keys.MaxBy(k => k.RetiresAt);
         if (latest is null || latest.RetiresAt <= now)
         {
-            return (now, "initial");
+            // Active since a clock skew ago: a replica whose clock is slightly behind the one that created it must find
+            // an active key too (it would otherwise have none until its clock caught up).
+            return (now - identity.ClockSkew, now + identity.SigningKeyLifetime, "initial");
         }
 
         // The successor is published in the JWKS before it signs, so that caches already know it.
+        var activatesAt = latest.RetiresAt - identity.AccessTokenLifetime - identity.ClockSkew;
         return latest.RetiresAt - now < TimeSpan.FromTicks(identity.SigningKeyLifetime.Ticks / 4)
-            ? (latest.RetiresAt - identity.AccessTokenLifetime - identity.ClockSkew, "successor")
+            ? (activatesAt, activatesAt + identity.SigningKeyLifetime, "successor")
             : null;
     }
 
-    private SigningKeyEntity NewKey(DateTimeOffset now, DateTimeOffset activatesAt, IdentityOptions identity)
+    private SigningKeyEntity NewKey(DateTimeOffset now, DateTimeOffset activatesAt, DateTimeOffset retiresAt, IdentityOptions identity)
     {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
@@ -135,7 +138,6 @@ internal sealed partial class SigningKeys(
             ["use"] = "sig",
             ["alg"] = SecurityAlgorithms.EcdsaSha256,
         };
-        var retiresAt = activatesAt + identity.SigningKeyLifetime;
         return new SigningKeyEntity
         {
             KeyId = keyId,

@@ -93,6 +93,23 @@ public abstract class TokenLifetimeAndKeyRotationTests
     }
 
     [Fact]
+    public async Task Replica_whose_clock_is_a_little_behind_the_one_that_created_the_first_key_issues_tokens_with_it()
+    {
+        await using var database = await TestDatabase.CreateAsync(Provider);
+        var ahead = TestClock.StartingNow();
+        var behind = new TestClock(ahead.GetUtcNow() - TimeSpan.FromSeconds(2));
+        await using var first = await GatewayHost.StartAsync(Provider, database: database, clock: ahead);
+        await using var second = await GatewayHost.StartAsync(Provider, database: database, clock: behind);
+        var (_, firstKeyId) = await first.GetSigningKeyAsync();
+
+        var token = await second.GetDemoTokenAsync("caf-44", "admin");
+
+        KeyIdOf(token).ShouldBe(firstKeyId, "one key for both replicas, active for the one whose clock is behind");
+        (await StatusAsync(first, token)).ShouldBe(HttpStatusCode.OK);
+        (await StatusAsync(second, await first.GetDemoTokenAsync("caf-44", "admin"))).ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task A_node_that_issued_no_token_for_longer_than_a_key_lifetime_signs_with_a_new_key()
     {
         await using var host = await GatewayHost.StartAsync(Provider, FourHourKeys);
