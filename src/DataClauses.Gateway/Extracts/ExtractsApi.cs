@@ -95,22 +95,10 @@ internal static class ExtractsApi
     /// </summary>
     private static async Task<IResult> RequestAsync(HttpContext http, ExtractDeps deps, IPublishedDatasets published, CancellationToken cancellationToken)
     {
-        var (document, bodyProblem) = await QueryHttp.ReadJsonAsync(http.Request, cancellationToken);
-        if (bodyProblem is not null)
+        var (request, invalid) = await QueryHttp.ReadRequestAsync(http, "extract request", ExtractRequestReader.Read, validate: null, cancellationToken);
+        if (request is null)
         {
-            return bodyProblem;
-        }
-
-        ExtractRequest request;
-        var errors = new List<FieldError>();
-        using (document)
-        {
-            request = ExtractRequestReader.Read(document!.RootElement, errors);
-        }
-
-        if (errors.Count > 0)
-        {
-            return QueryHttp.Invalid(http, "extract request", errors);
+            return invalid!;
         }
 
         var caller = Caller.From(http.User);

@@ -53,27 +53,11 @@ internal static class IndicatorsApi
             return QueryHttp.NotAcceptable(http, csvAvailable: false);
         }
 
-        var (document, bodyProblem) = await QueryHttp.ReadJsonAsync(http.Request, cancellationToken);
-        if (bodyProblem is not null)
+        var (request, invalid) = await QueryHttp.ReadRequestAsync(
+            http, "indicator", IndicatorRequest.Read, r => RequestReader.ToFieldErrors(Validator.Validate(r)), cancellationToken);
+        if (request is null)
         {
-            return bodyProblem;
-        }
-
-        IndicatorRequest request;
-        var errors = new List<FieldError>();
-        using (document)
-        {
-            request = IndicatorRequest.Read(document!.RootElement, errors);
-        }
-
-        if (errors.Count == 0)
-        {
-            errors.AddRange(RequestReader.ToFieldErrors(Validator.Validate(request)));
-        }
-
-        if (errors.Count > 0)
-        {
-            return QueryHttp.Invalid(http, "indicator", errors);
+            return invalid!;
         }
 
         var caller = Caller.From(http.User);

@@ -34,27 +34,11 @@ internal static class PolicyDecisionsApi
     /// <summary>200 with the decision as <c>DecisionJson</c> writes it, whether it permits or denies; 400; 415.</summary>
     private static async Task<IResult> DecideAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
     {
-        var (document, bodyProblem) = await QueryHttp.ReadJsonAsync(http.Request, cancellationToken);
-        if (bodyProblem is not null)
+        var (request, invalid) = await QueryHttp.ReadRequestAsync(
+            http, "request", (json, errors) => RequestReader.ReadQuery(json, dryRun: true, errors), r => RequestReader.ToFieldErrors(Validator.Validate(r), r), cancellationToken);
+        if (request is null)
         {
-            return bodyProblem;
-        }
-
-        QueryRequest request;
-        var errors = new List<FieldError>();
-        using (document)
-        {
-            request = RequestReader.ReadQuery(document!.RootElement, dryRun: true, errors);
-        }
-
-        if (errors.Count == 0)
-        {
-            errors.AddRange(RequestReader.ToFieldErrors(Validator.Validate(request), request));
-        }
-
-        if (errors.Count > 0)
-        {
-            return QueryHttp.Invalid(http, "request", errors);
+            return invalid!;
         }
 
         var caller = Caller.From(http.User);

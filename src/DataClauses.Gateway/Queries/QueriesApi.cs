@@ -46,27 +46,11 @@ internal static class QueriesApi
             return QueryHttp.NotAcceptable(http);
         }
 
-        var (document, bodyProblem) = await QueryHttp.ReadJsonAsync(http.Request, cancellationToken);
-        if (bodyProblem is not null)
+        var (request, invalid) = await QueryHttp.ReadRequestAsync(
+            http, "query", (json, errors) => RequestReader.ReadQuery(json, dryRun: false, errors), r => RequestReader.ToFieldErrors(Validator.Validate(r), r), cancellationToken);
+        if (request is null)
         {
-            return bodyProblem;
-        }
-
-        QueryRequest request;
-        var errors = new List<FieldError>();
-        using (document)
-        {
-            request = RequestReader.ReadQuery(document!.RootElement, dryRun: false, errors);
-        }
-
-        if (errors.Count == 0)
-        {
-            errors.AddRange(RequestReader.ToFieldErrors(Validator.Validate(request), request));
-        }
-
-        if (errors.Count > 0)
-        {
-            return QueryHttp.Invalid(http, "query", errors);
+            return invalid!;
         }
 
         var caller = Caller.From(http.User);

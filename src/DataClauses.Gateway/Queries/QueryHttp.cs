@@ -86,6 +86,38 @@ internal static class QueryHttp
         "Format non disponible / Not acceptable",
         csvAvailable ? "Ask for application/json or text/csv." : "Ask for application/json.");
 
+    /// <summary>
+    /// Reads a JSON body into a request: 415 or 400 when the body is not JSON, then every field error of
+    /// <paramref name="read"/> (and, when it found none, of <paramref name="validate"/>) as one 400 problem about
+    /// <paramref name="what"/>; the request when there is none.
+    /// </summary>
+    public static async Task<(T? Request, IResult? Problem)> ReadRequestAsync<T>(
+        HttpContext http, string what, Func<JsonElement, List<FieldError>, T> read, Func<T, IEnumerable<FieldError>>? validate, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(read);
+        var (document, bodyProblem) = await ReadJsonAsync(http.Request, cancellationToken);
+        if (bodyProblem is not null)
+        {
+            return (null, bodyProblem);
+        }
+
+        T request;
+        var errors = new List<FieldError>();
+        using (document)
+        {
+            request = read(document!.RootElement, errors);
+        }
+
+        if (errors.Count == 0 && validate is not null)
+        {
+            errors.AddRange(validate(request));
+        }
+
+        return errors.Count > 0 ? (null, Invalid(http, what, errors)) : (request, null);
+    }
+
     /// <summary>The body as a JSON document, or the problem: 415 for another content type, 400 for malformed JSON.</summary>
     public static async Task<(JsonDocument? Document, IResult? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {

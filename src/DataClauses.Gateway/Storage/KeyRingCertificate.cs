@@ -64,12 +64,24 @@ internal static class KeyRingCertificate
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IServiceScopeFactory>())));
         var dataProtection = services.AddDataProtection().SetApplicationName("DataClauses");
         var storage = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.Storage ?? new StorageOptions();
-        if (Problem(storage) is null && Load(storage) is { } certificate)
+        if (TryLoad(storage) is { } certificate)
         {
             // Decryption finds the certificate here rather than in a machine store (there is none in a container).
             dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
 
         return services;
+
+        static X509Certificate2? TryLoad(StorageOptions storage)
+        {
+            try
+            {
+                return Load(storage);
+            }
+            catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                return null; // Problem() says what is wrong at the start-up validation.
+            }
+        }
     }
 }
