@@ -112,3 +112,19 @@ bench_start_postgres() {
   PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U dataclauses)
   POSTMASTER=$(as_postgres head -n 1 "$PGDIR/postmaster.pid")
 }
+
+# Waits until the gateway at URL answers /readyz (up to $3 seconds, default 180); dies with its log ($2) if it exits
+# or does not become ready.
+bench_wait_ready() {
+  local pid=$1 logfile=$2 seconds=${3:-180} _
+  for _ in $(seq 1 $((seconds * 2))); do
+    curl -sf "$URL/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$logfile" >&2; die "the gateway exited"; }
+    sleep 0.5
+  done
+  cat "$logfile" >&2
+  die "the gateway did not become ready at $URL"
+}
+
+# An access token of the demo client CLIENT (secret SECRET) from the gateway at URL.
+token() { curl -sSf -u "$CLIENT:$SECRET" -d grant_type=client_credentials "$URL/connect/token" | json access_token; }

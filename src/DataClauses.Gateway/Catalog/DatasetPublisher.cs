@@ -387,7 +387,7 @@ internal sealed partial class DatasetPublisher(
         contracts.Contracts,
         new DecisionRequest
         {
-            Requester = new Requester(caller.Subject, caller.Organisation, caller.Roles),
+            Requester = caller.ToRequester(),
             Action = PolicyAction.Publish,
             Dataset = datasetId,
         },

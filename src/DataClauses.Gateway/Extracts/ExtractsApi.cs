@@ -102,7 +102,7 @@ internal static class ExtractsApi
         }
 
         var caller = Caller.From(http.User);
-        var requester = new Requester(caller.Subject, caller.Organisation, caller.Roles);
+        var requester = caller.ToRequester();
         var retention = request.RetentionDuration;
         var decisionRequests = request.Tables.Select(t => t.ToDecisionRequest(requester, PolicyAction.Extract) with { Retention = retention }).ToList();
         var audit = deps.Audit;
@@ -393,7 +393,7 @@ internal static class ExtractsApi
 
         // The approve decision of every table the caller's organisation provides (provider-only, steward role).
         var own = tables.Where(t => t.Provider == caller.Organisation && t.ApprovalsRequired > 0).ToList();
-        var requester = new Requester(caller.Subject, caller.Organisation, caller.Roles);
+        var requester = caller.ToRequester();
         var approveDecisions = (own.Count > 0 ? own : [tables[0]])
             .Select(t => deps.Queries.Decide(new DecisionRequest { Requester = requester, Action = PolicyAction.Approve, Dataset = t.Dataset, Purpose = extract.Purpose }))
             .ToList();

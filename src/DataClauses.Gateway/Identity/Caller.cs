@@ -28,6 +28,9 @@ internal sealed record Caller(string Subject, string? ClientId, string Organisat
 {
     public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
 
+    /// <summary>The caller as the policy engine's requester.</summary>
+    public DataClauses.Policy.Engine.Requester ToRequester() => new(Subject, Organisation, Roles);
+
     public static Caller From(ClaimsPrincipal user) => new(
         user.FindFirstValue(ClaimNames.Subject) ?? "unknown",
         user.FindFirstValue(ClaimNames.ClientId),

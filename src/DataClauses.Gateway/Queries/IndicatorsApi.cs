@@ -61,7 +61,7 @@ internal static class IndicatorsApi
         }
 
         var caller = Caller.From(http.User);
-        var requester = new Requester(caller.Subject, caller.Organisation, caller.Roles);
+        var requester = caller.ToRequester();
         _ = WireNames.TryParse(request.Geography!, out GeoLevel geography);
         var per = (decimal)(request.Per ?? 100);
         var details = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -1,7 +1,6 @@
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
-using DataClauses.Policy.Engine;
 using DataClauses.Policy.Json;
 using DataClauses.Policy.Model;
 
@@ -43,7 +42,7 @@ internal static class PolicyDecisionsApi
 
         var caller = Caller.From(http.User);
         var action = request.Action == "extract" ? PolicyAction.Extract : PolicyAction.Query;
-        var decisionRequest = request.ToDecisionRequest(new Requester(caller.Subject, caller.Organisation, caller.Roles), action);
+        var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), action);
         var decision = service.Decide(decisionRequest);
         var details = QueryAudit.RequestDetails(decisionRequest);
         QueryAudit.AddClause(details, decision);

@@ -54,7 +54,7 @@ internal static class QueriesApi
         }
 
         var caller = Caller.From(http.User);
-        var decisionRequest = request.ToDecisionRequest(new Requester(caller.Subject, caller.Organisation, caller.Roles), PolicyAction.Query);
+        var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), PolicyAction.Query);
         var details = QueryAudit.RequestDetails(decisionRequest);
         details["format"] = format == AnswerFormat.Csv ? "csv" : "json";
         var dataset = service.FindDataset(decisionRequest.Dataset);

@@ -91,12 +91,8 @@ mkdir -p "$WORK/gateway"
 ) >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
-for _ in $(seq 1 240); do
-  curl -sf "$URL/readyz" >/dev/null 2>&1 && break
-  kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$WORK/gateway.log" >&2; die "the gateway exited"; }
-  sleep 0.5
-done
-TOKEN=$(curl -sSf -u caf-44-dpo:demo-secret-caf-44-dpo -d grant_type=client_credentials "$URL/connect/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+bench_wait_ready "$GATEWAY_PID" "$WORK/gateway.log" 120
+TOKEN=$(CLIENT=caf-44-dpo SECRET=demo-secret-caf-44-dpo token)
 : >"$WORK/verify.txt"
 # The first checkpoint: the gateway verifies every event before it signs the head (so this is a verification too).
 result=$(curl -sS -o "$WORK/checkpoint.json" -w '%{http_code} %{time_total}' -X POST -H "Authorization: Bearer $TOKEN" "$URL/api/v1/audit/checkpoints")

@@ -110,12 +110,7 @@ mkdir -p "$WORK/gateway"
 ) >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
-for _ in $(seq 1 360); do
-  curl -sf "$URL/readyz" >/dev/null 2>&1 && break
-  kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$WORK/gateway.log" >&2; die "the gateway exited"; }
-  sleep 0.5
-done
-curl -sf "$URL/readyz" >/dev/null 2>&1 || { cat "$WORK/gateway.log" >&2; die "the gateway did not become ready at $URL"; }
+bench_wait_ready "$GATEWAY_PID" "$WORK/gateway.log" 180
 
 # One unmeasured cycle builds the protected cube the load uses (as any first query would) and warms the JIT.
 log "Warming up (one analyst, 5 s)"

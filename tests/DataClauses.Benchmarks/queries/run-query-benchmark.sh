@@ -125,20 +125,13 @@ start_gateway() { # name provider [connection-string]
   ) >"$WORK/$name-gateway.log" 2>&1 &
   GATEWAY_PID=$!
   CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
-  for _ in $(seq 1 480); do
-    curl -sf "$URL/readyz" >/dev/null 2>&1 && return 0
-    kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$WORK/$name-gateway.log" >&2; die "the $name gateway exited"; }
-    sleep 0.5
-  done
-  cat "$WORK/$name-gateway.log" >&2
-  die "the $name gateway did not become ready at $URL"
+  bench_wait_ready "$GATEWAY_PID" "$WORK/$name-gateway.log" 240
 }
 stop_gateway() {
   kill "$GATEWAY_PID" 2>/dev/null || true
   wait "$GATEWAY_PID" 2>/dev/null || true
 }
 
-token() { curl -sSf -u "$CLIENT:$SECRET" -d grant_type=client_credentials "$URL/connect/token" | json access_token; }
 
 # The query.answered events in the audit log (the request of each answer), by reading the gateway's own database.
 answered() {
