@@ -84,8 +84,18 @@ start_postgres() {
 start_postgres
 
 # --- 4. Build once, then run every test project -----------------------------------------------------
+# Locked mode: the packages restored are exactly those of the committed packages.lock.json files. A pin that the registry
+# no longer serves, or an edit of Directory.Packages.props without refreshing the lock files, stops here with NU1004 /
+# NU1102 / NU1603 instead of silently floating to another version (see ../shared/PACKAGES.md).
+log "Restoring packages (locked mode)"
+if ! dotnet restore DataClauses.sln --locked-mode -nologo -v quiet; then
+  echo "Package restore failed in locked mode. If Directory.Packages.props changed on purpose, refresh the lock files" >&2
+  echo "with 'dotnet restore DataClauses.sln --force-evaluate' and commit them; pin only versions the registry serves." >&2
+  exit 1
+fi
+
 log "Building"
-dotnet build DataClauses.sln -c Release -nologo -v quiet "-p:TreatWarningsAsErrors=true"
+dotnet build DataClauses.sln -c Release -nologo -v quiet --no-restore "-p:TreatWarningsAsErrors=true"
 
 log "Running tests"
 dotnet test DataClauses.sln -c Release --no-build -nologo \
