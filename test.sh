@@ -98,5 +98,13 @@ log "Building"
 dotnet build DataClauses.sln -c Release -nologo -v quiet --no-restore "-p:TreatWarningsAsErrors=true"
 
 log "Running tests"
+set +e
 dotnet test DataClauses.sln -c Release --no-build -nologo \
-  --logger "console;verbosity=minimal" --results-directory "$WORK/results" "$@"
+  --logger "console;verbosity=minimal" --results-directory "$WORK/results" "$@" 2>&1 | tee "$WORK/test-output.log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test project, in the plain form CI reads ('N passed, N failed, N skipped').
+awk '/Failed: *[0-9]+, Passed: *[0-9]+, Skipped: *[0-9]+/ {
+       gsub(/[^0-9,]/, ""); split($0, n, ","); f += n[1]; p += n[2]; s += n[3] }
+     END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$WORK/test-output.log"
+exit "$status"
