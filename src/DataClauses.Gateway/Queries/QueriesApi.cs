@@ -37,7 +37,9 @@ internal static class QueriesApi
 
     /// <summary>
     /// 200 with the cells; 400 <c>invalid-json</c> / <c>validation</c>; 403 <c>forbidden</c> with the decision's
-    /// <c>reasons</c>; 404 <c>not-found</c> (dataset) / <c>version-not-found</c>; 406; 415; 422 <c>cube-undefined</c>.
+    /// <c>reasons</c>, or <c>reasons-forbidden</c> when <c>?detail=reasons</c> comes from anyone but a steward or DPO
+    /// of the dataset's provider; 404 <c>not-found</c> (dataset) / <c>version-not-found</c>; 406; 415; 422
+    /// <c>cube-undefined</c>.
     /// </summary>
     private static async Task<IResult> QueryAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
     {
@@ -53,16 +55,33 @@ internal static class QueriesApi
             return invalid!;
         }
 
+        if (CellReasons.Read(http.Request) is not { } withReasons)
+        {
+            return QueryHttp.Invalid(http, "query", [CellReasons.InvalidDetail]);
+        }
+
         var caller = Caller.From(http.User);
         var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), PolicyAction.Query);
         var details = QueryAudit.RequestDetails(decisionRequest);
         details["format"] = format == AnswerFormat.Csv ? "csv" : "json";
+        if (withReasons)
+        {
+            details["detail"] = CellReasons.Detail;
+        }
+
         var dataset = service.FindDataset(decisionRequest.Dataset);
         if (dataset is null)
         {
             var notFound = QueryProblem.DatasetNotFound(decisionRequest.Dataset);
             await RecordRejectedAsync(audit, decisionRequest, null, null, request.Version, notFound, details, cancellationToken);
             return notFound.ToResult(http);
+        }
+
+        if (withReasons && !CellReasons.MaySee(caller, dataset.Provider))
+        {
+            var refused = CellReasons.Forbidden(dataset);
+            await RecordRejectedAsync(audit, decisionRequest, null, dataset.Provider, request.Version, refused, details, cancellationToken);
+            return refused.ToResult(http);
         }
 
         var decision = service.Decide(decisionRequest);
@@ -90,7 +109,7 @@ internal static class QueriesApi
         }
 
         var slice = QuerySlice.Take(opened!.Cube, decisionRequest.Dimensions, decisionRequest.Measures, decisionRequest.Filters);
-        var answer = new QueryAnswer(decisionRequest, decision, opened, slice, CorrelationId.Of(http));
+        var answer = new QueryAnswer(decisionRequest, decision, opened, slice, CorrelationId.Of(http)) { WithReasons = withReasons };
         details["cellsReturned"] = slice.Rows.Count.ToString(CultureInfo.InvariantCulture);
         details["cubeCells"] = opened.Cube.CellCount.ToString(CultureInfo.InvariantCulture);
         details["cubeFingerprint"] = opened.Cube.Key.Fingerprint;
