@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -7,6 +6,7 @@ using DataClauses.Cli;
 using DataClauses.Disclosure;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Demo;
+using DataClauses.Gateway.FunctionalTests.Audit;
 using DataClauses.Gateway.FunctionalTests.Extracts;
 using DataClauses.Gateway.FunctionalTests.Infrastructure;
 using DataClauses.Gateway.Queries;
@@ -259,8 +259,8 @@ public abstract class SecretCellMarkTests(SecretMarkFixture fixture)
             string[] options = ["disclose", "--input", input, "--dims", "qpv,type_menage", "--count-unit", "id_foyer", "--sum", "montant_mensuel",
                 "--min-count", "11", "--dominance", "1:85", "--hierarchy", $"qpv:commune={hierarchy}"];
 
-            var (plainExit, plainOutput, plainError) = Run([.. options, "--output", Path.Combine(folder, "plain.csv")]);
-            var (reasonsExit, _, reasonsError) = Run([.. options, "--show-reasons", "--output", Path.Combine(folder, "reasons.csv")]);
+            var (plainExit, plainOutput, plainError) = AuditApi.RunCli([.. options, "--output", Path.Combine(folder, "plain.csv")]);
+            var (reasonsExit, _, reasonsError) = AuditApi.RunCli([.. options, "--show-reasons", "--output", Path.Combine(folder, "reasons.csv")]);
 
             plainExit.ShouldBe(CliApp.Success, plainError);
             reasonsExit.ShouldBe(CliApp.Success, reasonsError);
@@ -351,14 +351,6 @@ public abstract class SecretCellMarkTests(SecretMarkFixture fixture)
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation");
         problem.GetProperty("errors")[0].GetProperty("field").GetString().ShouldBe("detail");
-    }
-
-    private static (int Exit, string Output, string Error) Run(string[] args)
-    {
-        using var output = new StringWriter(CultureInfo.InvariantCulture);
-        using var error = new StringWriter(CultureInfo.InvariantCulture);
-        var exit = CliApp.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
     }
 
     private static bool IsLeaf(JsonElement cell) =>
