@@ -24,6 +24,7 @@ internal static class QueriesApi
             .WithName("Query")
             .WithTags("Queries")
             .WithSummary("Protected aggregates of a dataset version for a declared purpose: a slice of the clause's protected cube (JSON, or CSV with Accept: text/csv).")
+            .WithDescription("Every suppressed cell is marked 'secret', whatever made it secret. '?detail=reasons' adds why (primary or secondary) for the stewards and DPO of the dataset's provider only (403 reasons-forbidden otherwise).")
             .Accepts<QueryBody>("application/json")
             .Produces(StatusCodes.Status200OK, contentType: "application/json", additionalContentTypes: ["text/csv"])
             .ProducesProblem(StatusCodes.Status400BadRequest)
