@@ -8,7 +8,9 @@ namespace DataClauses.Cli.Commands;
 /// <summary>
 /// <c>dataclauses disclose</c>: the gateway's protection, offline. Aggregates a microdata CSV over the given
 /// dimensions (every marginal, through hierarchies), applies the primary rules, secondary suppression and rounding,
-/// and writes one CSV row per cell of the full table — so that a partner can check what would be released.
+/// and writes one CSV row per cell of the full table — so that a partner can check what would be released. By default
+/// the output is what a recipient would see: every secret cell is <c>secret</c> with <c>s</c> for its values (ADR
+/// 0006); <c>--show-reasons</c> adds why (primary and its rules, or secondary), for the partner's own eyes.
 /// A cell's count is its number of distinct units: a unit met twice in one leaf cell counts once (its sums add up);
 /// a unit met in two leaf cells counts in each, and so in the marginals above them, which keeps the table additive.
 /// </summary>
@@ -16,6 +18,17 @@ internal static class DiscloseCommand
 {
     /// <summary>What a cell is called in the output when a dimension is at its total.</summary>
     public const string Total = Hierarchy.DefaultTotal;
+
+    /// <summary>What a secret value shows, as in the gateway's CSV.</summary>
+    public const string Secret = "s";
+
+    private static readonly (SensitivityReasons Flag, string Name)[] RuleNames =
+    [
+        (SensitivityReasons.MinCount, "min-count"),
+        (SensitivityReasons.Dominance, "dominance"),
+        (SensitivityReasons.PPercent, "p-percent"),
+        (SensitivityReasons.Zero, "zero"),
+    ];
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -30,9 +43,13 @@ internal static class DiscloseCommand
         var rounding = new Option<string>("--rounding") { Description = "none, base5 or midpoint6 (published counts, after suppression).", DefaultValueFactory = _ => "none" };
         var protectZeros = new Option<bool>("--protect-zeros") { Description = "Treat empty cells as sensitive." };
         var outputPath = new Option<string>("--output") { Description = "The protected table, as CSV.", Required = true };
+        var showReasons = new Option<bool>("--show-reasons")
+        {
+            Description = "Add why each secret cell is secret (primary and its rules, or secondary): for checking your own table, never for a recipient.",
+        };
         var command = new Command("disclose", "Protect a table offline exactly as the gateway would, and write every cell with its status.")
         {
-            input, dims, countUnit, sums, minCount, dominance, pPercent, hierarchies, rounding, protectZeros, outputPath,
+            input, dims, countUnit, sums, minCount, dominance, pPercent, hierarchies, rounding, protectZeros, outputPath, showReasons,
         };
         command.SetAction(parse =>
         {
@@ -45,10 +62,13 @@ internal static class DiscloseCommand
                     [.. (parse.GetValue(sums) ?? []).SelectMany(SplitList)],
                     ParseRules(parse.GetValue(minCount)!, parse.GetValue(dominance), parse.GetValue(pPercent), parse.GetValue(rounding)!, parse.GetValue(protectZeros)),
                     [.. (parse.GetValue(hierarchies) ?? []).Select(ParseHierarchyOption)],
-                    parse.GetValue(outputPath)!);
+                    parse.GetValue(outputPath)!,
+                    parse.GetValue(showReasons));
                 var (table, protectedTable) = Run(request);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{table.CellCount} cells: {protectedTable.PrimaryCount} suppressed (primary), {protectedTable.SecondaryCount} suppressed (secondary); written to {request.Output}"));
+                var secret = protectedTable.PrimaryCount + protectedTable.SecondaryCount;
+                output.WriteLine(request.ShowReasons
+                    ? string.Create(CultureInfo.InvariantCulture, $"{table.CellCount} cells: {secret} secret ({protectedTable.PrimaryCount} primary, {protectedTable.SecondaryCount} secondary); written to {request.Output}")
+                    : string.Create(CultureInfo.InvariantCulture, $"{table.CellCount} cells: {secret} secret; written to {request.Output}"));
                 return CliApp.Success;
             }
             catch (DiscloseException ex)
@@ -68,7 +88,8 @@ internal static class DiscloseCommand
         IReadOnlyList<string> Sums,
         DisclosureRules Rules,
         IReadOnlyList<HierarchyOption> Hierarchies,
-        string Output);
+        string Output,
+        bool ShowReasons = false);
 
     /// <summary><c>dim:level:level=FILE</c>: the dimension and the columns of FILE it rolls up through.</summary>
     internal sealed record HierarchyOption(string Dimension, IReadOnlyList<string> Levels, string File);
@@ -78,7 +99,7 @@ internal static class DiscloseCommand
     {
         var table = BuildTable(request);
         var protectedTable = TableProtector.Protect(table, request.Rules);
-        File.WriteAllText(request.Output, Render(protectedTable, request.Sums), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        File.WriteAllText(request.Output, Render(protectedTable, request.Sums, request.ShowReasons), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         return (table, protectedTable);
     }
 
@@ -182,33 +203,50 @@ internal static class DiscloseCommand
         return builder.Build();
     }
 
-    /// <summary>The output CSV: the dimensions, count, sums and status of every cell, in the table's cell order.</summary>
-    internal static string Render(ProtectedTable table, IReadOnlyList<string> sums)
+    /// <summary>
+    /// The output CSV: the dimensions, count, sums and status of every cell, in the table's cell order. A secret cell
+    /// is <c>secret</c> with <c>s</c> for its values, whatever made it secret; with <paramref name="showReasons"/> a
+    /// last <c>reason</c> column says why (<c>primary:min-count+dominance</c>, <c>secondary</c>…).
+    /// </summary>
+    internal static string Render(ProtectedTable table, IReadOnlyList<string> sums, bool showReasons = false)
     {
         var text = new StringBuilder();
         var header = table.Table.Dimensions.Select(d => d.Name).Append("count").Concat(sums).Append("status");
+        if (showReasons)
+        {
+            header = header.Append("reason");
+        }
+
         text.Append(string.Join(',', header.Select(Quote))).Append('\n');
         for (var cell = 0; cell < table.Table.CellCount; cell++)
         {
             var fields = new List<string>(table.Table.CodesOf(cell).Select(Quote));
             var published = table.IsPublished(cell);
-            fields.Add(published ? table.PublishedCounts[cell].ToString(CultureInfo.InvariantCulture) : string.Empty);
+            fields.Add(published ? table.PublishedCounts[cell].ToString(CultureInfo.InvariantCulture) : Secret);
             for (var m = 0; m < sums.Count; m++)
             {
-                fields.Add(published ? table.Table.Sums[m][cell].ToString("R", CultureInfo.InvariantCulture) : string.Empty);
+                fields.Add(published ? table.Table.Sums[m][cell].ToString("R", CultureInfo.InvariantCulture) : Secret);
             }
 
-            fields.Add(table.Statuses[cell] switch
+            fields.Add(published ? "published" : "secret");
+            if (showReasons)
             {
-                CellStatus.SuppressedPrimary => "suppressed-primary",
-                CellStatus.SuppressedSecondary => "suppressed-secondary",
-                _ => "published",
-            });
+                fields.Add(ReasonOf(table.Statuses[cell], table.Reasons[cell]));
+            }
+
             text.Append(string.Join(',', fields)).Append('\n');
         }
 
         return text.ToString();
     }
+
+    /// <summary>Why a cell is secret: <c>primary:</c> and its rules joined by <c>+</c>, <c>secondary</c>, or empty.</summary>
+    internal static string ReasonOf(CellStatus status, SensitivityReasons reasons) => status switch
+    {
+        CellStatus.SuppressedPrimary => "primary:" + string.Join('+', RuleNames.Where(r => reasons.HasFlag(r.Flag)).Select(r => r.Name)),
+        CellStatus.SuppressedSecondary => "secondary",
+        _ => string.Empty,
+    };
 
     private static Hierarchy ReadHierarchy(HierarchyOption option)
     {

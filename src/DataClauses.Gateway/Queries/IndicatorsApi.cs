@@ -13,8 +13,9 @@ namespace DataClauses.Gateway.Queries;
 /// <summary>
 /// <c>POST /api/v1/indicators</c>: a cross-partner indicator joining the protected cubes of two datasets on their
 /// common geography (e.g. job seekers per 100 CAF households by QPV). Each side is decided and protected on its own
-/// (its own clause, purpose and cube); a ratio is computed only from two published cells, so it is suppressed when
-/// either side is, and undefined when the denominator is zero.
+/// (its own clause, purpose and cube); a ratio is computed only from two published cells, so it is secret when
+/// either side is, and undefined when the denominator is zero. Every secret value carries the one mark
+/// <c>secret</c>, whatever the side and whatever made it secret (ADR 0006).
 /// </summary>
 internal static class IndicatorsApi
 {
@@ -156,7 +157,7 @@ internal static class IndicatorsApi
             details[sides[i].Name + "Version"] = opened[i].Version.Version;
         }
 
-        var suppressed = rows.Count(r => r.Status == "suppressed");
+        var suppressed = rows.Count(r => r.Status == QueryAnswer.Secret);
         await RecordAsync(audit, QueryAudit.IndicatorAnswered, "success", request, sides, details, null, cancellationToken, suppressed);
         Telemetry.CellsSuppressed.Add(suppressed, new KeyValuePair<string, object?>("dataclauses.dataset", sides[0].Dataset.Id));
         return Results.Bytes(Write(geography, per, sides, opened, rows, suppressed, CorrelationId.Of(http)), "application/json; charset=utf-8");
@@ -179,7 +180,7 @@ internal static class IndicatorsApi
 
             var (ratio, status) = (n.Values[0], d.Values[0]) switch
             {
-                (null, _) or (_, null) => ((decimal?)null, "suppressed"),
+                (null, _) or (_, null) => ((decimal?)null, QueryAnswer.Secret),
                 (_, 0m) => (null, "undefined"),
                 ({ } num, { } den) => (Math.Round(num / den * per, 2, MidpointRounding.AwayFromZero),
                     n.Status == CellStatus.Rounded || d.Status == CellStatus.Rounded ? "rounded" : "published"),

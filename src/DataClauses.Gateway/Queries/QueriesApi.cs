@@ -24,6 +24,7 @@ internal static class QueriesApi
             .WithName("Query")
             .WithTags("Queries")
             .WithSummary("Protected aggregates of a dataset version for a declared purpose: a slice of the clause's protected cube (JSON, or CSV with Accept: text/csv).")
+            .WithDescription("Every suppressed cell is marked 'secret', whatever made it secret. '?detail=reasons' adds why (primary or secondary) for the stewards and DPO of the dataset's provider only (403 reasons-forbidden otherwise).")
             .Accepts<QueryBody>("application/json")
             .Produces(StatusCodes.Status200OK, contentType: "application/json", additionalContentTypes: ["text/csv"])
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -37,7 +38,9 @@ internal static class QueriesApi
 
     /// <summary>
     /// 200 with the cells; 400 <c>invalid-json</c> / <c>validation</c>; 403 <c>forbidden</c> with the decision's
-    /// <c>reasons</c>; 404 <c>not-found</c> (dataset) / <c>version-not-found</c>; 406; 415; 422 <c>cube-undefined</c>.
+    /// <c>reasons</c>, or <c>reasons-forbidden</c> when <c>?detail=reasons</c> comes from anyone but a steward or DPO
+    /// of the dataset's provider; 404 <c>not-found</c> (dataset) / <c>version-not-found</c>; 406; 415; 422
+    /// <c>cube-undefined</c>.
     /// </summary>
     private static async Task<IResult> QueryAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
     {
@@ -53,16 +56,33 @@ internal static class QueriesApi
             return invalid!;
         }
 
+        if (CellReasons.Read(http.Request) is not { } withReasons)
+        {
+            return QueryHttp.Invalid(http, "query", [CellReasons.InvalidDetail]);
+        }
+
         var caller = Caller.From(http.User);
         var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), PolicyAction.Query);
         var details = QueryAudit.RequestDetails(decisionRequest);
         details["format"] = format == AnswerFormat.Csv ? "csv" : "json";
+        if (withReasons)
+        {
+            details["detail"] = CellReasons.Detail;
+        }
+
         var dataset = service.FindDataset(decisionRequest.Dataset);
         if (dataset is null)
         {
             var notFound = QueryProblem.DatasetNotFound(decisionRequest.Dataset);
             await RecordRejectedAsync(audit, decisionRequest, null, null, request.Version, notFound, details, cancellationToken);
             return notFound.ToResult(http);
+        }
+
+        if (withReasons && !CellReasons.MaySee(caller, dataset.Provider))
+        {
+            var refused = CellReasons.Forbidden(dataset);
+            await RecordRejectedAsync(audit, decisionRequest, null, dataset.Provider, request.Version, refused, details, cancellationToken);
+            return refused.ToResult(http);
         }
 
         var decision = service.Decide(decisionRequest);
@@ -90,7 +110,7 @@ internal static class QueriesApi
         }
 
         var slice = QuerySlice.Take(opened!.Cube, decisionRequest.Dimensions, decisionRequest.Measures, decisionRequest.Filters);
-        var answer = new QueryAnswer(decisionRequest, decision, opened, slice, CorrelationId.Of(http));
+        var answer = new QueryAnswer(decisionRequest, decision, opened, slice, CorrelationId.Of(http)) { WithReasons = withReasons };
         details["cellsReturned"] = slice.Rows.Count.ToString(CultureInfo.InvariantCulture);
         details["cubeCells"] = opened.Cube.CellCount.ToString(CultureInfo.InvariantCulture);
         details["cubeFingerprint"] = opened.Cube.Key.Fingerprint;

@@ -9,7 +9,11 @@ using DataClauses.Policy.Model;
 
 namespace DataClauses.Gateway.Queries;
 
-/// <summary>A permitted query's answer: the request, the decision and the cells of the slice.</summary>
+/// <summary>
+/// A permitted query's answer: the request, the decision and the cells of the slice. Every secret cell carries the same
+/// status, <c>secret</c>, whatever made it secret (ADR 0006): the reason is written only when
+/// <see cref="WithReasons"/> is set, which the endpoint allows to the provider's own stewards and DPO.
+/// </summary>
 /// <param name="Request">The decision request (dimensions, measures, filters as asked).</param>
 /// <param name="Decision">The permit decision.</param>
 /// <param name="Opened">The version and protected cube.</param>
@@ -17,22 +21,48 @@ namespace DataClauses.Gateway.Queries;
 /// <param name="CorrelationId">The request's correlation id.</param>
 internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, OpenedCube Opened, Slice Slice, string CorrelationId)
 {
+    /// <summary>The one status of every secret cell, whether it is sensitive itself or suppressed to protect another.</summary>
+    public const string Secret = "secret";
+
+    /// <summary>
+    /// True when the answer also says why each secret cell is secret (<c>primary</c> or <c>secondary</c>): for the
+    /// dataset provider's stewards and DPO only, never for a recipient.
+    /// </summary>
+    public bool WithReasons { get; init; }
+
     /// <summary>The status member of a JSON cell: <c>status</c>, or <c>cellStatus</c> when a dimension or measure has that name.</summary>
     public string JsonStatusName => StatusColumn("status", "cellStatus");
 
     /// <summary>The status column of the CSV: <c>statut</c>, or <c>statut_cellule</c> when a dimension (e.g. a dwelling's) has that name.</summary>
     public string CsvStatusName => StatusColumn("statut", "statut_cellule");
 
+    /// <summary>The reason member of a JSON cell (with reasons only): <c>reason</c>, or <c>cellReason</c>.</summary>
+    public string JsonReasonName => StatusColumn("reason", "cellReason");
+
+    /// <summary>The reason column of the CSV (with reasons only): <c>motif</c>, or <c>motif_cellule</c>.</summary>
+    public string CsvReasonName => StatusColumn("motif", "motif_cellule");
+
     private string StatusColumn(string name, string fallback) =>
         Slice.Columns.Any(c => c.Name == name) || Slice.Measures.Any(m => m.Name == name) ? fallback : name;
 
-    /// <summary>The wire name of a cell status.</summary>
+    /// <summary>
+    /// The wire name of a cell status as a recipient sees it: <c>published</c>, <c>rounded</c>, or <c>secret</c> for
+    /// every suppressed cell — telling primary from secondary would let an analyst who knows the threshold bound a
+    /// primary to [1, k−1] and a secondary to 0 or ≥ k, enough to recompute cells (ADR 0006).
+    /// </summary>
     public static string StatusName(CellStatus status) => status switch
     {
         CellStatus.Published => "published",
         CellStatus.Rounded => "rounded",
-        CellStatus.SuppressedPrimary => "suppressed-primary",
-        _ => "suppressed-secondary",
+        _ => Secret,
+    };
+
+    /// <summary>Why a cell is secret, for the provider's stewards and DPO: <c>primary</c>, <c>secondary</c>, or null when published.</summary>
+    public static string? ReasonName(CellStatus status) => status switch
+    {
+        CellStatus.SuppressedPrimary => "primary",
+        CellStatus.SuppressedSecondary => "secondary",
+        _ => null,
     };
 
     /// <summary>The structured form (<c>application/json</c>).</summary>
@@ -93,6 +123,7 @@ internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, O
             w.WriteEndObject();
             w.WriteStartArray("cells");
             var status = JsonStatusName;
+            var reason = WithReasons ? JsonReasonName : null;
             foreach (var row in Slice.Rows)
             {
                 w.WriteStartObject();
@@ -114,12 +145,25 @@ internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, O
                 }
 
                 w.WriteString(status, StatusName(row.Status));
+                if (reason is not null)
+                {
+                    w.WriteString(reason, ReasonName(row.Status));
+                }
+
                 w.WriteEndObject();
             }
 
             w.WriteEndArray();
             w.WriteNumber("cellsReturned", Slice.Rows.Count);
             w.WriteNumber("cellsSuppressed", Slice.SuppressedCount);
+            if (WithReasons)
+            {
+                w.WriteStartObject("cellsSuppressedByReason");
+                w.WriteNumber("primary", Slice.Rows.Count(r => r.Status == CellStatus.SuppressedPrimary));
+                w.WriteNumber("secondary", Slice.Rows.Count(r => r.Status == CellStatus.SuppressedSecondary));
+                w.WriteEndObject();
+            }
+
             w.WriteString("correlationId", CorrelationId);
             w.WriteEndObject();
         }
@@ -127,12 +171,18 @@ internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, O
 
     /// <summary>
     /// The French-friendly CSV (<c>text/csv</c>): UTF-8 with a byte order mark, <c>;</c> between fields, CRLF line
-    /// ends, decimal comma, <c>s</c> for a secret value, a <c>statut</c> column; rows in the slice's stable order.
+    /// ends, decimal comma, <c>s</c> for a secret value, a <c>statut</c> column (<c>secret</c> for every secret cell),
+    /// and with reasons a last <c>motif</c> column; rows in the slice's stable order.
     /// </summary>
     public byte[] ToCsv()
     {
         var csv = new StringBuilder();
         var header = Slice.Columns.Select(c => c.Name).Concat(Slice.Measures.Select(m => m.Name)).Append(CsvStatusName);
+        if (WithReasons)
+        {
+            header = header.Append(CsvReasonName);
+        }
+
         csv.AppendJoin(';', header.Select(Escape)).Append("\r\n");
         foreach (var row in Slice.Rows)
         {
@@ -142,7 +192,13 @@ internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, O
                 csv.Append(';').Append(Format(row.Values[m], Slice.Measures[m].Kind));
             }
 
-            csv.Append(';').Append(StatusName(row.Status)).Append("\r\n");
+            csv.Append(';').Append(StatusName(row.Status));
+            if (WithReasons)
+            {
+                csv.Append(';').Append(ReasonName(row.Status));
+            }
+
+            csv.Append("\r\n");
         }
 
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];

@@ -34,7 +34,7 @@ public sealed class DiscloseCommandTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public void A_small_microdata_file_gives_every_cell_of_the_full_table_with_its_status()
+    public void A_small_microdata_file_gives_every_cell_of_the_full_table_with_one_mark_for_every_secret_cell()
     {
         var input = _directory.Write("foyers.csv", "\uFEFF" + Microdata);
         var output = Path.Combine(_directory.FullPath, "protected.csv");
@@ -43,18 +43,18 @@ public sealed class DiscloseCommandTests : IDisposable
 
         result.Error.ShouldBeEmpty();
         result.ExitCode.ShouldBe(0);
-        result.Output.Trim().ShouldBe($"9 cells: 1 suppressed (primary), 3 suppressed (secondary); written to {output}");
+        result.Output.Trim().ShouldBe($"9 cells: 4 secret; written to {output}");
         File.ReadAllText(output).ShouldBe("""
             qpv,type_menage,count,montant,status
             Total,Total,16,280.5,published
             Total,A,6,115.5,published
             Total,B,10,165,published
             Q1,Total,5,205.5,published
-            Q1,A,,,suppressed-primary
-            Q1,B,,,suppressed-secondary
+            Q1,A,s,s,secret
+            Q1,B,s,s,secret
             Q2,Total,11,75,published
-            Q2,A,,,suppressed-secondary
-            Q2,B,,,suppressed-secondary
+            Q2,A,s,s,secret
+            Q2,B,s,s,secret
 
             """.Replace("\r\n", "\n", StringComparison.Ordinal));
     }
@@ -77,11 +77,11 @@ public sealed class DiscloseCommandTests : IDisposable
             $"Total,A,{a},published",
             $"Total,B,{b},published",
             $"Q1,Total,{q1},published",
-            "Q1,A,,suppressed-primary",
-            "Q1,B,,suppressed-secondary",
+            "Q1,A,s,secret",
+            "Q1,B,s,secret",
             $"Q2,Total,{q2},published",
-            "Q2,A,,suppressed-secondary",
-            "Q2,B,,suppressed-secondary",
+            "Q2,A,s,secret",
+            "Q2,B,s,secret",
         ]);
     }
 
@@ -136,26 +136,97 @@ public sealed class DiscloseCommandTests : IDisposable
         {
             var fields = lines[cell + 1].Split(',');
             fields.Take(2).ShouldBe(table.CodesOf(cell), $"line {cell + 2}");
-            fields[4].ShouldBe(expected.Statuses[cell] switch
-            {
-                CellStatus.SuppressedPrimary => "suppressed-primary",
-                CellStatus.SuppressedSecondary => "suppressed-secondary",
-                _ => "published",
-            });
-            fields[2].ShouldBe(expected.CountOf(cell)?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+            fields[4].ShouldBe(expected.IsPublished(cell) ? "published" : "secret");
+            fields[2].ShouldBe(expected.CountOf(cell)?.ToString(CultureInfo.InvariantCulture) ?? "s");
             if (expected.SumOf(0, cell) is { } sum)
             {
                 double.Parse(fields[3], CultureInfo.InvariantCulture).ShouldBe(sum, 1e-6);
             }
             else
             {
-                fields[3].ShouldBeEmpty();
+                fields[3].ShouldBe("s");
             }
         }
 
         lines.ShouldContain(l => l.StartsWith("E2,Total,", StringComparison.Ordinal));
         lines.ShouldContain(l => l.StartsWith("C3,seul,", StringComparison.Ordinal));
         expected.PrimaryCount.ShouldBeGreaterThan(0);
+        expected.SecondaryCount.ShouldBeGreaterThan(0);
+        lines.Skip(1).Select(l => l.Split(',')[4]).Where(s => s != "published").Distinct().ShouldBe(["secret"]);
+    }
+
+    [Fact]
+    public void Show_reasons_adds_why_each_secret_cell_is_secret_and_the_split_of_the_count()
+    {
+        var input = _directory.Write("foyers.csv", Microdata);
+        var output = Path.Combine(_directory.FullPath, "protected.csv");
+
+        var result = Cli.Run("disclose", "--input", input, "--dims", "qpv,type_menage", "--count-unit", "id", "--sum", "montant", "--min-count", "3", "--show-reasons", "--output", output);
+
+        result.Error.ShouldBeEmpty();
+        result.ExitCode.ShouldBe(0);
+        result.Output.Trim().ShouldBe($"9 cells: 4 secret (1 primary, 3 secondary); written to {output}");
+        File.ReadAllLines(output).ShouldBe(
+        [
+            "qpv,type_menage,count,montant,status,reason",
+            "Total,Total,16,280.5,published,",
+            "Total,A,6,115.5,published,",
+            "Total,B,10,165,published,",
+            "Q1,Total,5,205.5,published,",
+            "Q1,A,s,s,secret,primary:min-count",
+            "Q1,B,s,s,secret,secondary",
+            "Q2,Total,11,75,published,",
+            "Q2,A,s,s,secret,secondary",
+            "Q2,B,s,s,secret,secondary",
+        ]);
+    }
+
+    [Fact]
+    public void Without_show_reasons_nothing_in_the_output_tells_primary_from_secondary_on_random_tables()
+    {
+        // Random tables (seed printed on failure): the default output and the reasons output agree on every value and
+        // mark; only the reasons output names primary, secondary, dominance or p-percent.
+        var withBothKinds = 0;
+        for (var seed = 0; seed < 8; seed++)
+        {
+            var random = new Random(seed);
+            var rows = new StringBuilder("id;g;h;v\n");
+            var unit = 0;
+            foreach (var g in new[] { "g1", "g2", "g3", "g4" })
+            {
+                foreach (var h in new[] { "h1", "h2", "h3" })
+                {
+                    var n = random.Next(4) == 0 ? random.Next(1, 3) : random.Next(3, 9);
+                    for (var i = 0; i < n; i++)
+                    {
+                        rows.Append(CultureInfo.InvariantCulture, $"u{unit++};{g};{h};{random.Next(1, 1000)}\n");
+                    }
+                }
+            }
+
+            var input = _directory.Write($"t{seed}.csv", rows.ToString());
+            var plain = Path.Combine(_directory.FullPath, $"plain{seed}.csv");
+            var reasons = Path.Combine(_directory.FullPath, $"reasons{seed}.csv");
+            string[] options = ["--dims", "g,h", "--count-unit", "id", "--sum", "v", "--min-count", "3", "--dominance", "1:90", "--p-percent", "10"];
+            var plainRun = Cli.Run(["disclose", "--input", input, .. options, "--output", plain]);
+            var reasonsRun = Cli.Run(["disclose", "--input", input, .. options, "--show-reasons", "--output", reasons]);
+            plainRun.ExitCode.ShouldBe(0, $"seed {seed}: {plainRun.Error}");
+            reasonsRun.ExitCode.ShouldBe(0, $"seed {seed}: {reasonsRun.Error}");
+
+            var withReasons = File.ReadAllLines(reasons);
+            var kinds = withReasons.Skip(1).Select(l => l.Split(',')[^1]).Where(r => r.Length > 0).Select(r => r.Split(':')[0]).Distinct().ToList();
+            var text = File.ReadAllText(plain) + plainRun.Output;
+            foreach (var word in new[] { "primary", "secondary", "dominance", "p-percent", "min-count" })
+            {
+                text.ShouldNotContain(word, Case.Insensitive, $"seed {seed}");
+            }
+
+            File.ReadAllLines(plain).ShouldBe(withReasons.Select(l => l[..l.LastIndexOf(',')]), $"seed {seed}");
+            File.ReadAllLines(plain).Skip(1).Select(l => l.Split(',')[^1]).Where(s => s != "published").Distinct().ShouldBeSubsetOf(["secret"]);
+            withBothKinds += kinds.Count == 2 ? 1 : 0;
+        }
+
+        withBothKinds.ShouldBeGreaterThan(0, "no table had both primary and secondary suppressions: the test would check nothing");
     }
 
     [Fact]

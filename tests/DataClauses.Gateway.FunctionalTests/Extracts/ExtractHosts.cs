@@ -289,7 +289,7 @@ internal static class ExtractHosts
     /// The cube cell a row names: a categorical dimension by its column (or its one filtered value, or its total); the
     /// geographic dimension by the finest of its columns that is not a total.
     /// </summary>
-    private static int CellOf(ProtectedCube cube, IReadOnlyDictionary<string, string> codes, IReadOnlyDictionary<string, string[]> filters)
+    public static int CellOf(ProtectedCube cube, IReadOnlyDictionary<string, string> codes, IReadOnlyDictionary<string, string[]> filters)
     {
         var indexes = new int[cube.Dimensions.Count];
         for (var d = 0; d < cube.Dimensions.Count; d++)

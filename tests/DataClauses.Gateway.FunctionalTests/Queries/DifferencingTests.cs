@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DataClauses.Disclosure;
+using DataClauses.Gateway.FunctionalTests.Extracts;
 using DataClauses.Gateway.FunctionalTests.Infrastructure;
 using static DataClauses.Gateway.FunctionalTests.Queries.QueryHosts;
 
@@ -9,7 +11,8 @@ namespace DataClauses.Gateway.FunctionalTests.Queries;
 /// a commune's total minus its published QPVs isolates a small QPV cell, as it would if each query were protected on
 /// its own. Both answers are slices of one protected cube, so the attacker learns nothing: no published total has
 /// exactly one suppressed part, and the attacker's linear programmes over everything both answers publish leave every
-/// primary suppressed cell an interval at least one household wide.
+/// primary suppressed cell an interval at least one household wide. The answers mark every secret cell alike
+/// (ADR 0006): which cells are primary is read from the stored cube, which the attacker never sees.
 /// </summary>
 public abstract class DifferencingTests(SeededQueryFixture fixture)
 {
@@ -19,8 +22,10 @@ public abstract class DifferencingTests(SeededQueryFixture fixture)
     public async Task Two_overlapping_queries_cannot_be_subtracted_to_reveal_a_suppressed_cell()
     {
         using var analyst = await Host.ClientForAsync("epci-demo", "analyst");
-        var byQpv = Cells(await QueryOkAsync(analyst, CafByQpvAndType()));
+        var byQpvAnswer = await QueryOkAsync(analyst, CafByQpvAndType());
+        var byQpv = Cells(byQpvAnswer);
         var byCommune = Cells(await QueryOkAsync(analyst, new { dataset = Caf, version = CafVersion, purpose = "observation", dimensions = new[] { "commune", "type_menage" }, measures = new[] { "foyers" } }));
+        var cube = await StoredCubeOfAsync(Host, byQpvAnswer);
 
         // The attacker's view: every cell of both answers, keyed by (place, type); the shared totals must agree.
         var view = new Dictionary<(string Place, string Type), JsonElement>();
@@ -40,7 +45,12 @@ public abstract class DifferencingTests(SeededQueryFixture fixture)
             view[key] = cell;
         }
 
-        var primaries = view.Where(p => p.Value.GetProperty("status").GetString() == "suppressed-primary").Select(p => p.Key).ToList();
+        bool IsPrimary((string Place, string Type) key) => cube.StatusOf(ExtractHosts.CellOf(
+            cube,
+            new Dictionary<string, string>(StringComparer.Ordinal) { [QpvCommunes.ContainsKey(key.Place) ? "qpv" : "commune"] = key.Place, ["type_menage"] = key.Type },
+            new Dictionary<string, string[]>(StringComparer.Ordinal))) == CellStatus.SuppressedPrimary;
+        var primaries = view.Keys.Where(IsPrimary).ToList();
+        primaries.ShouldAllBe(p => view[p].GetProperty("status").GetString() == "secret");
         primaries.Where(p => QpvCommunes.ContainsKey(p.Place)).ShouldNotBeEmpty("the demo data has small QPV cells to protect");
 
         // 1. Differences: no published cell is its parts plus exactly one suppressed part, along any hierarchy.
@@ -60,7 +70,8 @@ public abstract class DifferencingTests(SeededQueryFixture fixture)
             ShouldNotIsolate(view, (place, "Total"), HouseholdTypes.Select(t => (place, t)));
         }
 
-        // 2. The attacker's best: linear programmes over all published cells, non-negativity, primaries not empty.
+        // 2. The attacker's best: linear programmes over all published cells, non-negativity, primaries not empty. The
+        //    answers no longer say which secret cells are primary; the attacker is granted it anyway (the stronger one).
         var leaves = QpvCommunes.Keys.SelectMany(q => HouseholdTypes.Select(t => (q, t))).Select((leaf, i) => (leaf, i)).ToDictionary(p => p.leaf, p => p.i);
         int[] LeavesOf((string Place, string Type) cell) => [.. leaves.Where(l =>
             (cell.Place == "Total" || cell.Place == l.Key.q || cell.Place == QpvCommunes[l.Key.q])
@@ -72,7 +83,7 @@ public abstract class DifferencingTests(SeededQueryFixture fixture)
             {
                 lp.Published(LeavesOf(key), cell.GetProperty("foyers").GetInt64());
             }
-            else if (cell.GetProperty("status").GetString() == "suppressed-primary")
+            else if (IsPrimary(key))
             {
                 lp.AtLeast(LeavesOf(key), 1);
             }

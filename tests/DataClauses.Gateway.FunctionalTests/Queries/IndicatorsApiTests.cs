@@ -48,7 +48,7 @@ public abstract class IndicatorsApiTests(SeededQueryFixture fixture)
             row.GetProperty("denominatorStatus").GetString().ShouldBe(households[code].GetProperty("status").GetString());
             if (IsSuppressed(seekers[code]) || IsSuppressed(households[code]))
             {
-                row.GetProperty("status").GetString().ShouldBe("suppressed", code);
+                row.GetProperty("status").GetString().ShouldBe("secret", code);
                 row.GetProperty("ratio").ValueKind.ShouldBe(JsonValueKind.Null, code);
             }
             else
@@ -59,9 +59,9 @@ public abstract class IndicatorsApiTests(SeededQueryFixture fixture)
             }
         }
 
-        rows.ShouldContain(r => r.GetProperty("status").GetString() == "suppressed");
+        rows.ShouldContain(r => r.GetProperty("status").GetString() == "secret");
         rows.ShouldContain(r => r.GetProperty("status").GetString() == "published");
-        answer.GetProperty("rowsSuppressed").GetInt32().ShouldBe(rows.Count(r => r.GetProperty("status").GetString() == "suppressed"));
+        answer.GetProperty("rowsSuppressed").GetInt32().ShouldBe(rows.Count(r => r.GetProperty("status").GetString() == "secret"));
         var audited = await AuditOfAsync(Host, response, "indicator.answered");
         audited.Effect.ShouldBe("permit");
         audited.Details["numeratorClause"].ShouldBe("ft-demandeurs-qpv");

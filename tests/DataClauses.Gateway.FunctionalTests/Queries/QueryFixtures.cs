@@ -3,7 +3,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DataClauses.Audit;
+using DataClauses.Disclosure;
+using DataClauses.Gateway.FunctionalTests.Extracts;
 using DataClauses.Gateway.FunctionalTests.Infrastructure;
+using DataClauses.Gateway.Queries;
 
 namespace DataClauses.Gateway.FunctionalTests.Queries;
 
@@ -47,8 +50,8 @@ internal static class QueryHosts
     public const string DecisionsPath = "api/v1/policy/decisions";
     public const string IndicatorsPath = "api/v1/indicators";
 
-    /// <summary>The statuses a cell may have.</summary>
-    public static readonly string[] Statuses = ["published", "rounded", "suppressed-primary", "suppressed-secondary"];
+    /// <summary>The statuses a cell may have: one mark, <c>secret</c>, for every suppressed cell (ADR 0006).</summary>
+    public static readonly string[] Statuses = ["published", "rounded", "secret"];
 
     /// <summary>The demo contract's QPVs and their communes.</summary>
     public static readonly IReadOnlyDictionary<string, string> QpvCommunes = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -116,7 +119,27 @@ internal static class QueryHosts
     /// <summary>The cells of an answer.</summary>
     public static IReadOnlyList<JsonElement> Cells(JsonElement answer) => [.. answer.GetProperty("cells").EnumerateArray()];
 
-    public static bool IsSuppressed(JsonElement cell) => cell.GetProperty("status").GetString()!.StartsWith("suppressed", StringComparison.Ordinal);
+    public static bool IsSuppressed(JsonElement cell) => cell.GetProperty("status").GetString() == "secret";
+
+    /// <summary>
+    /// The protected cube an answer was sliced from, read back from storage: the ground truth of why each cell is
+    /// secret, which no recipient-facing output carries.
+    /// </summary>
+    public static Task<ProtectedCube> StoredCubeOfAsync(GatewayHost host, JsonElement answer) => ExtractHosts.StoredCubeAsync(
+        host.Database,
+        answer.GetProperty("dataset").GetString()!,
+        answer.GetProperty("version").GetString()!,
+        answer.GetProperty("cube").GetProperty("fingerprint").GetString()!);
+
+    /// <summary>The cube status of an answer's cell (its codes by the answer's dimension columns).</summary>
+    public static CellStatus CubeStatusOf(ProtectedCube cube, JsonElement answer, JsonElement cell)
+    {
+        var codes = answer.GetProperty("dimensions").EnumerateArray().Select(d => d.GetString()!)
+            .ToDictionary(d => d, d => cell.GetProperty(d).GetString()!, StringComparer.Ordinal);
+        var filters = answer.GetProperty("filters").EnumerateObject()
+            .ToDictionary(f => f.Name, f => f.Value.EnumerateArray().Select(v => v.GetString()!).ToArray(), StringComparer.Ordinal);
+        return cube.StatusOf(ExtractHosts.CellOf(cube, codes, filters));
+    }
 
     /// <summary>A cell's codes for some columns, joined (e.g. "QN04401M/autre").</summary>
     public static string Codes(JsonElement cell, params string[] columns) => string.Join('/', columns.Select(c => cell.GetProperty(c).GetString()));

@@ -75,7 +75,7 @@ public sealed class ExtractFilesTests
         files[0].Content.ShouldBe(tables[0].Answer.ToCsv());
         var csv = Encoding.UTF8.GetString(files[0].Content);
         csv.ShouldStartWith("\uFEFFqpv;type;n;m;statut\r\n");
-        csv.ShouldContain($"{SmallCube.Q1};b;s;s;suppressed-primary\r\n");
+        csv.ShouldContain($"{SmallCube.Q1};b;s;s;secret\r\n");
 
         using var json = JsonDocument.Parse(files[2].Content);
         var metadata = json.RootElement.GetProperty("metadata");
