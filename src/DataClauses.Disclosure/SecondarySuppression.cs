@@ -149,7 +149,9 @@ internal sealed class SecondarySuppression
     /// <param name="Limit">Combinations tried before settling for the best found.</param>
     /// <param name="Avoid">A cell the hypercube must not go through (an insider's), or -1.</param>
     /// <param name="Chains">How many first steps down from a code with children are tried.</param>
-    private readonly record struct Mode(bool AllCandidates, bool AllowPublic, Insiders Insiders, bool CheckOnly, int Limit, int Avoid = -1, int Chains = ChainChoices);
+    /// <param name="NeedUp">For one of two hypercubes (see <see cref="SearchBest"/>): how far up it must take the primary (0: the whole width in one).</param>
+    /// <param name="NeedDown">The same, down.</param>
+    private readonly record struct Mode(bool AllCandidates, bool AllowPublic, Insiders Insiders, bool CheckOnly, int Limit, int Avoid = -1, int Chains = ChainChoices, long NeedUp = 0, long NeedDown = 0);
 
     /// <summary>
     /// Adds secondary suppressions to <paramref name="suppressed"/> (true for primaries on entry); returns false if a
@@ -230,7 +232,7 @@ internal sealed class SecondarySuppression
 
     private bool IsProtectedNow(int primary)
     {
-        if (Search(primary, new Mode(true, true, _insiders, CheckOnly: true, SearchLimit, Chains: CheckChainChoices)) is not null)
+        if (SearchBest(primary, new Mode(true, true, _insiders, CheckOnly: true, SearchLimit, Chains: CheckChainChoices)) is not null)
         {
             return true;
         }
@@ -296,9 +298,9 @@ internal sealed class SecondarySuppression
     private Candidate? ProtectWithin(int primary)
     {
         // Widen the search step by step; protection always wins over the publication of public cells.
-        var best = Search(primary, new Mode(false, false, _insiders, false, SearchLimit))
-            ?? Search(primary, new Mode(true, false, _insiders, false, SearchLimit, Chains: WideChains))
-            ?? Search(primary, new Mode(true, true, _insiders, false, SearchLimit, Chains: WideChains));
+        var best = SearchBest(primary, new Mode(false, false, _insiders, false, SearchLimit))
+            ?? SearchBest(primary, new Mode(true, false, _insiders, false, SearchLimit, Chains: WideChains))
+            ?? SearchBest(primary, new Mode(true, true, _insiders, false, SearchLimit, Chains: WideChains));
         if (best is not null)
         {
             Suppress(best.Value.Cells);
@@ -458,7 +460,7 @@ internal sealed class SecondarySuppression
                     _suppressed[cell] = false;
                 }
 
-                var candidate = Search(primary, new Mode(false, AllowPublic: false, current.Insiders, false, SearchLimit));
+                var candidate = SearchBest(primary, new Mode(false, AllowPublic: false, current.Insiders, false, SearchLimit));
                 if (candidate is { } better && better.Cost < released - 1e-9)
                 {
                     foreach (var cell in current.Cells)
@@ -503,7 +505,7 @@ internal sealed class SecondarySuppression
     private Candidate? Recheck(int primary, Candidate current, bool thorough)
     {
         var (limit, chains) = thorough ? (SearchLimit, CheckChainChoices) : (CleanupSearchLimit, ChainChoices);
-        if (Search(primary, new Mode(thorough, true, _insiders, CheckOnly: true, limit, Chains: chains)) is { } strict)
+        if (SearchBest(primary, new Mode(thorough, true, _insiders, CheckOnly: true, limit, Chains: chains)) is { } strict)
         {
             return strict;
         }
@@ -576,6 +578,54 @@ internal sealed class SecondarySuppression
         return _dfs.Best;
     }
 
+    /// <summary>
+    /// The cheaper of the best single hypercube and the best pair of hypercubes, one taking the primary up by a and one
+    /// down by width − a: the attacker's range then spans both (two integer tables consistent with everything known).
+    /// </summary>
+    private Candidate? SearchBest(int primary, Mode mode)
+    {
+        var single = Search(primary, mode);
+        if (single is { Cost: 0 } && mode.CheckOnly)
+        {
+            return single;
+        }
+
+        var width = AttackerBounds.RequiredWidth(_table, _rules, _table.Counts[primary], _weaker.GetValueOrDefault(primary, Guarantee.Full));
+        var best = single;
+        var added = new List<int>();
+        for (var up = 1L; up < width; up++)
+        {
+            if (Search(primary, mode with { NeedUp = up }) is not { } rise)
+            {
+                continue;
+            }
+
+            // The second hypercube is costed with the first one's cells suppressed.
+            added.Clear();
+            foreach (var cell in rise.Cells)
+            {
+                if (!_suppressed[cell])
+                {
+                    _suppressed[cell] = true;
+                    added.Add(cell);
+                }
+            }
+
+            var fall = Search(primary, mode with { NeedDown = width - up });
+            foreach (var cell in added)
+            {
+                _suppressed[cell] = false;
+            }
+
+            if (fall is { } down && (best is null || rise.Cost + down.Cost < best.Value.Cost))
+            {
+                best = new Candidate(rise.Cost + down.Cost, [.. rise.Cells.Union(down.Cells)], mode.Insiders);
+            }
+        }
+
+        return best;
+    }
+
     /// <summary>The state of one depth-first search over the moves' product.</summary>
     private sealed class Dfs(SecondarySuppression owner)
     {
@@ -590,7 +640,7 @@ internal sealed class SecondarySuppression
         private double _bestCost;
         private int _visited;
         private bool _done;
-        private long _required;
+        private Need _required;
 
         public Candidate? Best { get; private set; }
 
@@ -608,7 +658,9 @@ internal sealed class SecondarySuppression
             _cells.Add(_primary);
             _signs.Add(1);
             _found = false;
-            _required = AttackerBounds.RequiredWidth(_engine._table, _engine._rules, _engine._table.Counts[_primary], _engine._model);
+            _required = mode.NeedUp > 0 || mode.NeedDown > 0
+                ? new Need(0, mode.NeedUp, mode.NeedDown)
+                : new Need(AttackerBounds.RequiredWidth(_engine._table, _engine._rules, _engine._table.Counts[_primary], _engine._model), 0, 0);
             var room = new Room(_engine._upRoom[_primary], _engine._downRoom[_primary], true, _engine._sumsCanDecrease[_primary]);
             if (room.Suffices(_required, _engine._withSums))
             {
@@ -683,15 +735,21 @@ internal sealed class SecondarySuppression
     /// </summary>
     private readonly record struct Room(long Up, long Down, bool SumsUp, bool SumsDown)
     {
-        /// <summary>Whether the primary's range is at least <paramref name="required"/> wide (and its sums can move).</summary>
-        public bool Suffices(long required, bool withSums) => Up + Down >= required && (!withSums || SumsUp || SumsDown);
+        /// <summary>Whether the primary moves as far as <paramref name="need"/> says (and its sums can move).</summary>
+        public bool Suffices(Need need, bool withSums) =>
+            Up + Down >= need.Width && Up >= need.Up && Down >= need.Down && (!withSums || SumsUp || SumsDown);
+    }
+
+    /// <summary>What a hypercube must give its primary: a range at least <paramref name="Width"/> wide, or at least <paramref name="Up"/> up and <paramref name="Down"/> down.</summary>
+    private readonly record struct Need(long Width, long Up, long Down)
+    {
     }
 
     /// <summary>
     /// Adds a cell of a hypercube to its evaluation: its cost if newly suppressed, and how far the primary may still
     /// move; false when the cell makes the hypercube invalid (the range gets narrower than required).
     /// </summary>
-    private bool Admit(int primary, int cell, int sign, Mode mode, ref double cost, ref Room room, long required)
+    private bool Admit(int primary, int cell, int sign, Mode mode, ref double cost, ref Room room, Need required)
     {
         var (up, down) = sign > 0 ? (_upRoom[cell], _downRoom[cell]) : (_downRoom[cell], _upRoom[cell]);
         var sumsDown = _sumsCanDecrease[cell];
