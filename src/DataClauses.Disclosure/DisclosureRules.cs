@@ -40,6 +40,26 @@ public sealed record DisclosureRules
     /// </summary>
     public IReadOnlySet<int> PublicCells { get; init; } = new HashSet<int>();
 
+    /// <summary>The protection level in units when a clause sets none (see docs/adr/0004).</summary>
+    public const int DefaultProtectionLevel = 2;
+
+    /// <summary>The protection level as a share of the cell when a clause sets none, in percent (see docs/adr/0004).</summary>
+    public const double DefaultProtectionPercent = 10;
+
+    /// <summary>
+    /// The protection level in units: the attacker's feasible range of every primary cell (its largest minus its
+    /// smallest possible count, given everything published) must be at least this wide, or as wide as the rules leave
+    /// it (a primary under a threshold k lies in [1, k−1]). At least 1: a range is never a single value.
+    /// </summary>
+    public int ProtectionLevel { get; init; } = DefaultProtectionLevel;
+
+    /// <summary>The protection level as a percentage of the cell's count; the larger of the two applies.</summary>
+    public double ProtectionPercent { get; init; } = DefaultProtectionPercent;
+
+    /// <summary>The range width a primary cell of this count must keep: the larger protection level, at least 1.</summary>
+    public long RequiredWidth(long count) =>
+        Math.Max(1, Math.Max(ProtectionLevel, (long)Math.Ceiling(ProtectionPercent * count / 100)));
+
     /// <summary>The largest contributions a table must keep per cell for these rules.</summary>
     public int TopContributionsNeeded => Math.Max(Dominance?.N ?? 0, PPercent is null ? 0 : 2);
 }

@@ -7,17 +7,16 @@ namespace DataClauses.Disclosure;
 /// chooses, in every dimension, a "move": the cell's code (with a chain down to a leaf) and its ancestors up to some
 /// level, against a sibling at that level (with its own chain down), or with all its ancestors up to the total. Each
 /// move keeps every additivity constraint of its dimension; their product is a perturbation of the whole table that
-/// keeps every marginal unchanged. Once all its cells are suppressed, the sensitive cell can move by ±ε without
-/// contradicting any published value. The sign is chosen so that no cell leaves what the attacker knows of it
-/// (<see cref="AttackerBounds"/>): the attacker's interval is strictly wider than a point.
+/// keeps every marginal unchanged. Once all its cells are suppressed, the sensitive cell can move in integer steps
+/// along it without contradicting any published value; the hypercube is valid when every cell stays within what the
+/// attacker knows of it (<see cref="AttackerBounds"/>: a primary in [1, k−1], a secondary 0 or at least k, so a zero
+/// never serves) for a range of the primary at least the protection level wide.
 /// <para>
 /// The steps: marginal cells first, each sensitive cell gets the cheapest hypercube given the suppressions so far
 /// (few and small new cells; with sums, none through another cell with a single contributor, or else one hypercube
 /// per such insider that avoids it); each then searches again without the cells only it uses (local improvement);
-/// secondary cells that no hypercube needs are released, largest first. On tables with at most
-/// <see cref="ExactLimit"/> suppressed cells, a last cleanup checks protection exactly (<see cref="ProtectionLp"/>,
-/// any perturbation, not only hypercubes) and a public cell the hypercubes needed is published again when cells of
-/// another shape protect instead. Every step is deterministic.
+/// secondary cells that no hypercube needs are released, largest first; public cells are published again when the
+/// others protect. Every step is deterministic.
 /// </para>
 /// </summary>
 internal sealed class SecondarySuppression
@@ -31,16 +30,19 @@ internal sealed class SecondarySuppression
     private const int WideChains = int.MaxValue;
     private const int ImproveRounds = 3;
     private const int SiblingsPerLevel = 6;
-    private const int ExactLimit = 200;
-    private const int RepairSteps = 8;
     private static readonly List<int[]> LeafChain = [[]];
-    private const byte CanDecrease = AttackerBounds.CanDecrease;
-    private const byte CanIncrease = AttackerBounds.CanIncrease;
 
     private readonly Table _table;
     private readonly DisclosureRules _rules;
     private readonly bool[] _suppressed;
-    private readonly byte[] _freedom;
+    private readonly (long[] Up, long[] Down)[] _rooms;
+    private readonly Dictionary<int, Guarantee> _weaker = [];
+    private readonly IReadOnlyList<bool>? _released;
+    private long[] _upRoom;
+    private long[] _downRoom;
+    private Guarantee _model;
+    private readonly bool[] _sumsCanDecrease;
+    private readonly bool _withSums;
     private readonly Insiders _insiders;
     private readonly int _dims;
     private readonly int[] _primaryCodes;
@@ -52,8 +54,9 @@ internal sealed class SecondarySuppression
     private readonly List<(double Score, int Sibling)> _siblings = [];
     private readonly List<int> _up = [];
 
-    private SecondarySuppression(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed)
+    private SecondarySuppression(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, IReadOnlyList<bool>? released = null)
     {
+        _released = released;
         _table = table;
         _rules = rules;
         _suppressed = suppressed;
@@ -65,7 +68,10 @@ internal sealed class SecondarySuppression
 
         // With sums, the sole contributor of a cell knows its value: such cells cannot hide another cell.
         _insiders = table.Measures.Count > 0 ? Insiders.Strict : Insiders.Ignored;
-        _freedom = AttackerBounds.Freedom(table, rules, reasons);
+        _rooms = [.. Enum.GetValues<Guarantee>().Select(model => AttackerBounds.Rooms(table, rules, reasons, model, released))];
+        (_upRoom, _downRoom) = _rooms[0];
+        _sumsCanDecrease = AttackerBounds.SumsCanDecrease(table);
+        _withSums = table.Measures.Count > 0;
         _cellWeight = CellWeight(table);
     }
 
@@ -143,19 +149,27 @@ internal sealed class SecondarySuppression
     /// <param name="Limit">Combinations tried before settling for the best found.</param>
     /// <param name="Avoid">A cell the hypercube must not go through (an insider's), or -1.</param>
     /// <param name="Chains">How many first steps down from a code with children are tried.</param>
-    private readonly record struct Mode(bool AllCandidates, bool AllowPublic, Insiders Insiders, bool CheckOnly, int Limit, int Avoid = -1, int Chains = ChainChoices);
+    /// <param name="NeedUp">For one of two hypercubes (see <see cref="SearchBest"/>): how far up it must take the primary (0: the whole width in one).</param>
+    /// <param name="NeedDown">The same, down.</param>
+    private readonly record struct Mode(bool AllCandidates, bool AllowPublic, Insiders Insiders, bool CheckOnly, int Limit, int Avoid = -1, int Chains = ChainChoices, long NeedUp = 0, long NeedDown = 0);
 
     /// <summary>
     /// Adds secondary suppressions to <paramref name="suppressed"/> (true for primaries on entry); returns false if a
     /// sensitive cell could not be protected.
     /// </summary>
-    public static bool Apply(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed) =>
-        Run(table, rules, reasons, suppressed).AllProtected;
+    public static bool Apply(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, IDictionary<int, Guarantee> weaker, IReadOnlyList<bool>? released) =>
+        Run(table, rules, reasons, suppressed, weaker, released).AllProtected;
 
     /// <summary>As <see cref="Apply"/>, with diagnostics.</summary>
-    internal static Outcome Run(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed)
+    /// <param name="table">The table (the joint table of linked tables).</param>
+    /// <param name="rules">Its rules.</param>
+    /// <param name="reasons">Why each cell is sensitive (None for the cells no table releases).</param>
+    /// <param name="suppressed">In: the primaries and the cells no table releases; out: with the secondaries.</param>
+    /// <param name="weaker">Receives the primaries protected against a weaker attacker.</param>
+    /// <param name="released">The cells some table releases (null: all); the others are unknown to the attacker and stay suppressed.</param>
+    internal static Outcome Run(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, IDictionary<int, Guarantee>? weaker = null, IReadOnlyList<bool>? released = null)
     {
-        var engine = new SecondarySuppression(table, rules, reasons, suppressed);
+        var engine = new SecondarySuppression(table, rules, reasons, suppressed, released);
         var primaries = Enumerable.Range(0, table.CellCount).Where(c => reasons[c] != SensitivityReasons.None);
 
         // Marginal primaries first: their hypercubes go through high-level cells that leaf primaries can then reuse.
@@ -184,13 +198,9 @@ internal sealed class SecondarySuppression
         engine.Improve(reasons, order, protection, users);
         engine.Cleanup(reasons, protection, users);
         var alternatives = protection.Values.Count(c => c.Alternatives);
-        if (alternatives == 0)
+        foreach (var (cell, model) in engine._weaker)
         {
-            engine.ExactCleanup(reasons, order);
-            if (engine.RepairPublic(reasons, order))
-            {
-                engine.ExactCleanup(reasons, order);
-            }
+            weaker?.Add(cell, model);
         }
 
         engine.ReleasePublic(reasons, order);
@@ -202,31 +212,40 @@ internal sealed class SecondarySuppression
     /// Whether a sensitive cell is protected by suppressed cells: a hypercube without insiders' cells, or, for every
     /// insider, a hypercube without that insider's cell.
     /// </summary>
-    public static bool IsProtected(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, int primary) =>
-        new SecondarySuppression(table, rules, reasons, suppressed).IsProtectedNow(primary);
+    /// <param name="table">The table.</param>
+    /// <param name="rules">Its rules.</param>
+    /// <param name="reasons">Why each cell is sensitive.</param>
+    /// <param name="suppressed">The suppressed cells.</param>
+    /// <param name="weaker">The primaries protected against a weaker attacker (see <see cref="Protect"/>).</param>
+    /// <param name="released">The cells some table releases (null: all).</param>
+    /// <param name="primary">The cell to check.</param>
+    public static bool IsProtected(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, IReadOnlyDictionary<int, Guarantee> weaker, IReadOnlyList<bool>? released, int primary)
+    {
+        var engine = new SecondarySuppression(table, rules, reasons, suppressed, released);
+        foreach (var (cell, model) in weaker)
+        {
+            engine._weaker[cell] = model;
+        }
+
+        return engine.IsProtectedNow(primary);
+    }
 
     private bool IsProtectedNow(int primary)
     {
-        if (Search(primary, new Mode(true, true, _insiders, CheckOnly: true, SearchLimit, Chains: CheckChainChoices)) is not null)
+        if (SearchBest(primary, new Mode(true, true, _insiders, CheckOnly: true, SearchLimit, Chains: CheckChainChoices)) is not null)
         {
             return true;
         }
 
-        if (Search(primary, new Mode(true, true, Insiders.Ignored, CheckOnly: true, SearchLimit, Chains: CheckChainChoices)) is { } any
+        return Search(primary, new Mode(true, true, Insiders.Ignored, CheckOnly: true, SearchLimit, Chains: CheckChainChoices)) is { } any
             && InsidersIn(primary, any.Cells).All(insider =>
-                Search(primary, new Mode(true, true, Insiders.Ignored, CheckOnly: true, SearchLimit, insider, CheckChainChoices)) is not null))
-        {
-            return true;
-        }
-
-        // Not by a hypercube: by any direction (small tables, whose last cleanup is exact).
-        return ExactModel() is { } exact && DirectionFor(exact.Lp, exact.Index, primary) is not null;
+                Search(primary, new Mode(true, true, Insiders.Ignored, CheckOnly: true, SearchLimit, insider, CheckChainChoices)) is not null);
     }
 
     /// <summary>Publishes again each public cell suppressed as secondary if every sensitive cell stays protected without it.</summary>
     private void ReleasePublic(IReadOnlyList<SensitivityReasons> reasons, List<int> primaries)
     {
-        foreach (var cell in _rules.PublicCells.Where(c => c >= 0 && c < _table.CellCount && _suppressed[c] && reasons[c] == SensitivityReasons.None).Order().ToList())
+        foreach (var cell in _rules.PublicCells.Where(c => c >= 0 && c < _table.CellCount && _suppressed[c] && reasons[c] == SensitivityReasons.None && IsReleased(c)).Order().ToList())
         {
             _suppressed[cell] = false;
             if (!primaries.TrueForAll(IsProtectedNow))
@@ -235,6 +254,8 @@ internal sealed class SecondarySuppression
             }
         }
     }
+
+    private bool IsReleased(int cell) => _released is null || _released[cell];
 
     private int NonLeafCodes(int cell)
     {
@@ -250,13 +271,36 @@ internal sealed class SecondarySuppression
         return n;
     }
 
-    /// <summary>Suppresses the cheapest protection of <paramref name="primary"/> and returns it, or null.</summary>
+    /// <summary>
+    /// Suppresses the cheapest protection of <paramref name="primary"/> and returns it, or null. When no hypercube
+    /// protects it against the full attacker — the statuses themselves may pin it (a primary total under k whose k−1
+    /// children are primary, each at least 1), or, with sums, single contributors' cells and zeros leave no room — it
+    /// is protected against the next weaker attacker (<see cref="Guarantee"/>), rather than taking the whole table.
+    /// </summary>
     private Candidate? Protect(int primary)
     {
+        foreach (var model in Enum.GetValues<Guarantee>())
+        {
+            if (model != Guarantee.Full)
+            {
+                _weaker[primary] = model;
+            }
+
+            if (ProtectWithin(primary) is { } candidate)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private Candidate? ProtectWithin(int primary)
+    {
         // Widen the search step by step; protection always wins over the publication of public cells.
-        var best = Search(primary, new Mode(false, false, _insiders, false, SearchLimit))
-            ?? Search(primary, new Mode(true, false, _insiders, false, SearchLimit, Chains: WideChains))
-            ?? Search(primary, new Mode(true, true, _insiders, false, SearchLimit, Chains: WideChains));
+        var best = SearchBest(primary, new Mode(false, false, _insiders, false, SearchLimit))
+            ?? SearchBest(primary, new Mode(true, false, _insiders, false, SearchLimit, Chains: WideChains))
+            ?? SearchBest(primary, new Mode(true, true, _insiders, false, SearchLimit, Chains: WideChains));
         if (best is not null)
         {
             Suppress(best.Value.Cells);
@@ -330,7 +374,7 @@ internal sealed class SecondarySuppression
     private void Cleanup(IReadOnlyList<SensitivityReasons> reasons, Dictionary<int, Candidate> protection, Dictionary<int, List<int>> users)
     {
         var secondaries = Enumerable.Range(0, _table.CellCount)
-            .Where(c => _suppressed[c] && reasons[c] == SensitivityReasons.None)
+            .Where(c => _suppressed[c] && reasons[c] == SensitivityReasons.None && IsReleased(c))
             .OrderByDescending(c => _rules.PublicCells.Contains(c))
             .ThenByDescending(c => _table.Counts[c])
             .ThenBy(c => c)
@@ -399,7 +443,7 @@ internal sealed class SecondarySuppression
                 var released = 0.0;
                 foreach (var c in current.Cells)
                 {
-                    if (reasons[c] == SensitivityReasons.None && users.TryGetValue(c, out var list) && list.Count == 1)
+                    if (reasons[c] == SensitivityReasons.None && IsReleased(c) && users.TryGetValue(c, out var list) && list.Count == 1)
                     {
                         exclusive.Add(c);
                         released += Weight(_table.Counts[c]);
@@ -416,7 +460,7 @@ internal sealed class SecondarySuppression
                     _suppressed[cell] = false;
                 }
 
-                var candidate = Search(primary, new Mode(false, AllowPublic: false, current.Insiders, false, SearchLimit));
+                var candidate = SearchBest(primary, new Mode(false, AllowPublic: false, current.Insiders, false, SearchLimit));
                 if (candidate is { } better && better.Cost < released - 1e-9)
                 {
                     foreach (var cell in current.Cells)
@@ -454,221 +498,6 @@ internal sealed class SecondarySuppression
     }
 
     /// <summary>
-    /// The exact model of the attacker's directions over the suppressed cells (see <see cref="ProtectionLp"/>), or
-    /// null when there are too many suppressed cells for it.
-    /// </summary>
-    private (ProtectionLp Lp, Dictionary<int, int> Index, bool[] CannotDecrease)? ExactModel()
-    {
-        var cells = new List<int>();
-        for (var cell = 0; cell < _table.CellCount && cells.Count <= ExactLimit; cell++)
-        {
-            if (_suppressed[cell])
-            {
-                cells.Add(cell);
-            }
-        }
-
-        if (cells.Count > ExactLimit)
-        {
-            return null;
-        }
-
-        var index = new Dictionary<int, int>(cells.Count);
-        for (var i = 0; i < cells.Count; i++)
-        {
-            index[cells[i]] = i;
-        }
-
-        var equations = new List<(int, double)[]>();
-        var terms = new List<(int, double)>();
-        foreach (var (parent, children) in TableEquations.Of(_table))
-        {
-            terms.Clear();
-            if (index.TryGetValue(parent, out var p))
-            {
-                terms.Add((p, 1));
-            }
-
-            foreach (var child in children)
-            {
-                if (index.TryGetValue(child, out var c))
-                {
-                    terms.Add((c, -1));
-                }
-            }
-
-            if (terms.Count > 0)
-            {
-                equations.Add([.. terms]);
-            }
-        }
-
-        var cannotDecrease = cells.Select(c => (_freedom[c] & CanDecrease) == 0).ToArray();
-        return (ProtectionLp.Create(cells.Count, equations), index, cannotDecrease);
-    }
-
-    /// <summary>A direction moving the primary (insiders' cells held: they know them), or null.</summary>
-    private double[]? DirectionFor(ProtectionLp lp, Dictionary<int, int> index, int primary)
-    {
-        if (_insiders != Insiders.Ignored)
-        {
-            SetPrimaryCodes(primary);
-            foreach (var (cell, variable) in index)
-            {
-                if (cell != primary && _table.Counts[cell] == 1 && !InsiderHarmless(primary, cell))
-                {
-                    lp = lp.Without(variable);
-                }
-            }
-        }
-
-        var cannotDecrease = new bool[index.Count];
-        foreach (var (cell, variable) in index)
-        {
-            cannotDecrease[variable] = (_freedom[cell] & CanDecrease) == 0;
-        }
-
-        return lp.Direction(index[primary], cannotDecrease);
-    }
-
-    /// <summary>
-    /// The last cleanup, exact: on a table with few suppressed cells, release secondary cells (public ones first, then
-    /// the largest) whenever every sensitive cell can still move in the attacker's exact feasible set — not only along
-    /// a hypercube. Each sensitive cell keeps a witness direction; only those whose witness moved the released cell
-    /// are solved again.
-    /// </summary>
-    private void ExactCleanup(IReadOnlyList<SensitivityReasons> reasons, List<int> primaries)
-    {
-        if (ExactModel() is not { } model)
-        {
-            return;
-        }
-
-        var (lp, index, _) = model;
-        var witnesses = new Dictionary<int, double[]>();
-        foreach (var primary in primaries)
-        {
-            if (DirectionFor(lp, index, primary) is not { } witness)
-            {
-                return; // cannot happen: a hypercube is a direction
-            }
-
-            witnesses[primary] = witness;
-        }
-
-        var secondaries = index.Keys
-            .Where(c => reasons[c] == SensitivityReasons.None)
-            .OrderByDescending(c => _rules.PublicCells.Contains(c))
-            .ThenByDescending(c => Weight(_table.Counts[c]))
-            .ThenBy(c => c)
-            .ToList();
-        var renewed = new Dictionary<int, double[]>();
-        foreach (var secondary in secondaries)
-        {
-            var variable = index[secondary];
-            var trial = lp.Without(variable);
-            renewed.Clear();
-            var released = true;
-            foreach (var primary in primaries)
-            {
-                if (Math.Abs(witnesses[primary][variable]) <= 1e-9)
-                {
-                    continue;
-                }
-
-                if (DirectionFor(trial, index, primary) is not { } witness)
-                {
-                    released = false;
-                    break;
-                }
-
-                renewed[primary] = witness;
-            }
-
-            if (!released)
-            {
-                continue;
-            }
-
-            lp = trial;
-            _suppressed[secondary] = false;
-            foreach (var (primary, witness) in renewed)
-            {
-                witnesses[primary] = witness;
-            }
-        }
-    }
-
-    /// <summary>
-    /// On a table with few suppressed cells, a public cell that the hypercubes needed may not be needed by a pattern of
-    /// another shape: publish it again and add other cells, cheapest first, each time one makes more sensitive cells
-    /// movable, until all are (exact check); if that fails, the public cell stays suppressed. Returns whether a public
-    /// cell was released.
-    /// </summary>
-    private bool RepairPublic(IReadOnlyList<SensitivityReasons> reasons, List<int> primaries)
-    {
-        var repaired = false;
-        foreach (var cell in _rules.PublicCells.Where(c => c >= 0 && c < _table.CellCount && _suppressed[c] && reasons[c] == SensitivityReasons.None).Order().ToList())
-        {
-            _suppressed[cell] = false;
-            var added = new List<int>();
-            var movable = MovablePrimaries(primaries);
-            while (movable >= 0 && movable < primaries.Count && added.Count < RepairSteps)
-            {
-                var improved = false;
-                foreach (var candidate in Enumerable.Range(0, _table.CellCount)
-                    .Where(c => !_suppressed[c] && !_rules.PublicCells.Contains(c))
-                    .OrderBy(c => Weight(_table.Counts[c]))
-                    .ThenBy(c => c))
-                {
-                    _suppressed[candidate] = true;
-                    var now = MovablePrimaries(primaries);
-                    if (now > movable)
-                    {
-                        added.Add(candidate);
-                        movable = now;
-                        improved = true;
-                        break;
-                    }
-
-                    _suppressed[candidate] = false;
-                }
-
-                if (!improved)
-                {
-                    break;
-                }
-            }
-
-            if (movable == primaries.Count)
-            {
-                repaired = true;
-                continue;
-            }
-
-            foreach (var candidate in added)
-            {
-                _suppressed[candidate] = false;
-            }
-
-            _suppressed[cell] = true;
-        }
-
-        return repaired;
-    }
-
-    /// <summary>How many sensitive cells can move in the exact model (-1 when the table is too large for it).</summary>
-    private int MovablePrimaries(List<int> primaries)
-    {
-        if (ExactModel() is not { } model)
-        {
-            return -1;
-        }
-
-        return primaries.Count(p => DirectionFor(model.Lp, model.Index, p) is not null);
-    }
-
-    /// <summary>
     /// A protection made of suppressed cells only (a hypercube without insiders, else — for a cell already protected
     /// that way, or in a thorough recheck — one per insider), or null; a thorough recheck (every move, more chains)
     /// when releasing a public cell.
@@ -676,7 +505,7 @@ internal sealed class SecondarySuppression
     private Candidate? Recheck(int primary, Candidate current, bool thorough)
     {
         var (limit, chains) = thorough ? (SearchLimit, CheckChainChoices) : (CleanupSearchLimit, ChainChoices);
-        if (Search(primary, new Mode(thorough, true, _insiders, CheckOnly: true, limit, Chains: chains)) is { } strict)
+        if (SearchBest(primary, new Mode(thorough, true, _insiders, CheckOnly: true, limit, Chains: chains)) is { } strict)
         {
             return strict;
         }
@@ -726,6 +555,8 @@ internal sealed class SecondarySuppression
     /// </summary>
     private Candidate? Search(int primary, Mode mode)
     {
+        _model = _weaker.GetValueOrDefault(primary, Guarantee.Full);
+        (_upRoom, _downRoom) = _rooms[(int)_model];
         SetPrimaryCodes(primary);
         var perDimension = Math.Max(2, (int)Math.Floor(Math.Pow(MaxCombinations, 1.0 / _dims)));
         var moves = _moveLists;
@@ -747,6 +578,54 @@ internal sealed class SecondarySuppression
         return _dfs.Best;
     }
 
+    /// <summary>
+    /// The cheaper of the best single hypercube and the best pair of hypercubes, one taking the primary up by a and one
+    /// down by width − a: the attacker's range then spans both (two integer tables consistent with everything known).
+    /// </summary>
+    private Candidate? SearchBest(int primary, Mode mode)
+    {
+        var single = Search(primary, mode);
+        if (single is { Cost: 0 } && mode.CheckOnly)
+        {
+            return single;
+        }
+
+        var width = AttackerBounds.RequiredWidth(_table, _rules, _table.Counts[primary], _weaker.GetValueOrDefault(primary, Guarantee.Full));
+        var best = single;
+        var added = new List<int>();
+        for (var up = 1L; up < width; up++)
+        {
+            if (Search(primary, mode with { NeedUp = up }) is not { } rise)
+            {
+                continue;
+            }
+
+            // The second hypercube is costed with the first one's cells suppressed.
+            added.Clear();
+            foreach (var cell in rise.Cells)
+            {
+                if (!_suppressed[cell])
+                {
+                    _suppressed[cell] = true;
+                    added.Add(cell);
+                }
+            }
+
+            var fall = Search(primary, mode with { NeedDown = width - up });
+            foreach (var cell in added)
+            {
+                _suppressed[cell] = false;
+            }
+
+            if (fall is { } down && (best is null || rise.Cost + down.Cost < best.Value.Cost))
+            {
+                best = new Candidate(rise.Cost + down.Cost, [.. rise.Cells.Union(down.Cells)], mode.Insiders);
+            }
+        }
+
+        return best;
+    }
+
     /// <summary>The state of one depth-first search over the moves' product.</summary>
     private sealed class Dfs(SecondarySuppression owner)
     {
@@ -761,6 +640,7 @@ internal sealed class SecondarySuppression
         private double _bestCost;
         private int _visited;
         private bool _done;
+        private Need _required;
 
         public Candidate? Best { get; private set; }
 
@@ -778,12 +658,19 @@ internal sealed class SecondarySuppression
             _cells.Add(_primary);
             _signs.Add(1);
             _found = false;
-            var freedom = _engine._freedom[_primary];
-            Visit(0, 0, (freedom & CanIncrease) != 0, (freedom & CanDecrease) != 0);
+            _required = mode.NeedUp > 0 || mode.NeedDown > 0
+                ? new Need(0, mode.NeedUp, mode.NeedDown)
+                : new Need(AttackerBounds.RequiredWidth(_engine._table, _engine._rules, _engine._table.Counts[_primary], _engine._model), 0, 0);
+            var room = new Room(_engine._upRoom[_primary], _engine._downRoom[_primary], true, _engine._sumsCanDecrease[_primary]);
+            if (room.Suffices(_required, _engine._withSums))
+            {
+                Visit(0, 0, room);
+            }
+
             Best = _found ? new Candidate(_bestCost, [.. _bestCells], _mode.Insiders) : null;
         }
 
-        private void Visit(int depth, double cost, bool up, bool down)
+        private void Visit(int depth, double cost, Room room)
         {
             if (depth == _moves.Length)
             {
@@ -813,8 +700,7 @@ internal sealed class SecondarySuppression
                 }
 
                 var moveCost = cost;
-                var moveUp = up;
-                var moveDown = down;
+                var moveRoom = room;
                 var valid = true;
                 var codes = CollectionsMarshal.AsSpan(engine._codeBuffers[depth]).Slice(move.Start, move.Length);
                 for (var k = 1; k < codes.Length && valid; k++)
@@ -824,7 +710,7 @@ internal sealed class SecondarySuppression
                     {
                         var cell = _cells[i] + offset;
                         var sign = _signs[i] * move.Signs[k];
-                        valid = engine.Admit(_primary, cell, sign, _mode, ref moveCost, ref moveUp, ref moveDown)
+                        valid = engine.Admit(_primary, cell, sign, _mode, ref moveCost, ref moveRoom, _required)
                             && moveCost <= _bestCost
                             && (!_found || moveCost < _bestCost || _mode.CheckOnly);
                         _cells.Add(cell);
@@ -834,7 +720,7 @@ internal sealed class SecondarySuppression
 
                 if (valid)
                 {
-                    Visit(depth + 1, moveCost, moveUp, moveDown);
+                    Visit(depth + 1, moveCost, moveRoom);
                 }
 
                 _cells.RemoveRange(count, _cells.Count - count);
@@ -844,24 +730,35 @@ internal sealed class SecondarySuppression
     }
 
     /// <summary>
-    /// Adds a cell of a hypercube to its evaluation: its cost if newly suppressed, and the directions still feasible;
-    /// false when the cell makes the hypercube invalid.
+    /// How far a hypercube's direction may take its primary: up and down in integer steps of the count (every cell
+    /// within <see cref="AttackerBounds"/>), and, with sums, whether the sums may move up or down at all (reals).
     /// </summary>
-    private bool Admit(int primary, int cell, int sign, Mode mode, ref double cost, ref bool up, ref bool down)
+    private readonly record struct Room(long Up, long Down, bool SumsUp, bool SumsDown)
     {
-        var freedom = _freedom[cell];
-        if (sign > 0)
-        {
-            up &= (freedom & CanIncrease) != 0;
-            down &= (freedom & CanDecrease) != 0;
-        }
-        else
-        {
-            up &= (freedom & CanDecrease) != 0;
-            down &= (freedom & CanIncrease) != 0;
-        }
+        /// <summary>Whether the primary moves as far as <paramref name="need"/> says (and its sums can move).</summary>
+        public bool Suffices(Need need, bool withSums) =>
+            Up + Down >= need.Width && Up >= need.Up && Down >= need.Down && (!withSums || SumsUp || SumsDown);
+    }
 
-        if ((!up && !down) || cell == mode.Avoid)
+    /// <summary>What a hypercube must give its primary: a range at least <paramref name="Width"/> wide, or at least <paramref name="Up"/> up and <paramref name="Down"/> down.</summary>
+    private readonly record struct Need(long Width, long Up, long Down)
+    {
+    }
+
+    /// <summary>
+    /// Adds a cell of a hypercube to its evaluation: its cost if newly suppressed, and how far the primary may still
+    /// move; false when the cell makes the hypercube invalid (the range gets narrower than required).
+    /// </summary>
+    private bool Admit(int primary, int cell, int sign, Mode mode, ref double cost, ref Room room, Need required)
+    {
+        var (up, down) = sign > 0 ? (_upRoom[cell], _downRoom[cell]) : (_downRoom[cell], _upRoom[cell]);
+        var sumsDown = _sumsCanDecrease[cell];
+        room = new Room(
+            Math.Min(room.Up, up),
+            Math.Min(room.Down, down),
+            room.SumsUp && (sign > 0 || sumsDown),
+            room.SumsDown && (sign < 0 || sumsDown));
+        if (!room.Suffices(required, _withSums) || cell == mode.Avoid)
         {
             return false;
         }
@@ -1235,9 +1132,15 @@ internal sealed class SecondarySuppression
     private double Score(int cell)
     {
         var score = _suppressed[cell] ? 0 : Weight(_table.Counts[cell]);
-        if ((_freedom[cell] & CanDecrease) == 0)
+        var down = _rooms[0].Down[cell];
+        if (down == 0)
         {
             score += 1_000;
+        }
+        else if (down < _rules.ProtectionLevel)
+        {
+            // Little room above the threshold: it would narrow the primary's range.
+            score += 300;
         }
 
         if (_insiders != Insiders.Ignored && _table.Counts[cell] == 1)
@@ -1260,7 +1163,7 @@ internal sealed class SecondarySuppression
                 cost += Weight(_table.Counts[cell]);
             }
 
-            if (signs[i] < 0 && (_freedom[cell] & CanDecrease) == 0)
+            if ((signs[i] < 0 && _rooms[0].Down[cell] == 0) || _rooms[0].Up[cell] == 0)
             {
                 cost += 1_000;
             }

@@ -7,16 +7,32 @@ namespace DataClauses.Disclosure;
 public static class TableProtector
 {
     /// <summary>Protects <paramref name="table"/> under <paramref name="rules"/>.</summary>
-    public static ProtectedTable Protect(Table table, DisclosureRules rules) => Protect(table, rules, SecondarySuppression.Apply);
+    public static ProtectedTable Protect(Table table, DisclosureRules rules) => Protect(table, rules, released: null);
+
+    /// <summary>
+    /// Protects linked tables together (tables that share cells, e.g. QPV × sex and commune × age band of one dataset
+    /// version, sharing the commune and total marginals): <paramref name="joint"/> is the table over every dimension
+    /// they use with every marginal, and <paramref name="released"/> flags the cells some table publishes. The cells
+    /// no table releases are unknown to the attacker (only non-negative) and stay secret; only released cells are
+    /// judged sensitive. One pattern over the joint table, so that what one table publishes cannot undo another's
+    /// suppressions: each table reads its cells' statuses from the result.
+    /// </summary>
+    public static ProtectedTable Protect(Table joint, DisclosureRules rules, IReadOnlyList<bool>? released) =>
+        Protect(joint, rules, (t, r, reasons, suppressed, weaker) => SecondarySuppression.Apply(t, r, reasons, suppressed, weaker, released), released);
 
     /// <summary>
     /// As <see cref="Protect(Table, DisclosureRules)"/>, with the secondary step given (tests use it to exercise the
     /// fail-closed path, which the hypercube method should never take).
     /// </summary>
-    internal static ProtectedTable Protect(Table table, DisclosureRules rules, Func<Table, DisclosureRules, IReadOnlyList<SensitivityReasons>, bool[], bool> secondary)
+    internal static ProtectedTable Protect(Table table, DisclosureRules rules, Func<Table, DisclosureRules, IReadOnlyList<SensitivityReasons>, bool[], IDictionary<int, Guarantee>, bool> secondary, IReadOnlyList<bool>? released = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(rules);
+        if (released is not null && released.Count != table.CellCount)
+        {
+            throw new ArgumentException("One flag per cell of the joint table.", nameof(released));
+        }
+
         if (rules.MinCount < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(rules), "The minimum count must be at least 1.");
@@ -27,14 +43,21 @@ public static class TableProtector
         var anyPrimary = false;
         for (var cell = 0; cell < table.CellCount; cell++)
         {
-            if (reasons[cell] != SensitivityReasons.None)
+            if (released is not null && !released[cell])
+            {
+                // Released by no table: not judged, and secret (the attacker knows only that it is non-negative).
+                reasons[cell] = SensitivityReasons.None;
+                suppressed[cell] = true;
+            }
+            else if (reasons[cell] != SensitivityReasons.None)
             {
                 suppressed[cell] = true;
                 anyPrimary = true;
             }
         }
 
-        if (rules.SecondarySuppression && anyPrimary && !secondary(table, rules, reasons, suppressed))
+        var weaker = new Dictionary<int, Guarantee>();
+        if (rules.SecondarySuppression && anyPrimary && !secondary(table, rules, reasons, suppressed, weaker))
         {
             // Fail closed: a sensitive cell that no pattern protects takes the whole table with it.
             Array.Fill(suppressed, true);
@@ -59,7 +82,7 @@ public static class TableProtector
             }
         }
 
-        return new ProtectedTable(table, rules, statuses, reasons, published);
+        return new ProtectedTable(table, rules, statuses, reasons, published, weaker, released);
     }
 
     /// <summary>Rounds a count: base 5 to the nearest multiple (halves up), midpoint 6 to the middle of its band of six.</summary>
@@ -72,9 +95,10 @@ public static class TableProtector
 
     /// <summary>
     /// The sensitive cells that the library cannot show protected (empty for a table this library protected): it
-    /// looks for a hypercube of suppressed cells (one per insider when sums are protected) and, on tables with few
-    /// suppressed cells, for any perturbation (an exact linear-programming check). A self-check: it proves protection
-    /// by exhibiting a perturbation; on large tables it does not search every possible one.
+    /// looks for a hypercube of suppressed cells (one per insider when sums are protected) along which the cell's
+    /// count ranges over at least the protection level in integers, every cell within what the attacker knows
+    /// (docs/adr/0004). A self-check: it proves protection by exhibiting such a hypercube; it does not search every
+    /// possible pattern, so a cell protected otherwise may be listed.
     /// </summary>
     public static IReadOnlyList<int> Unprotected(ProtectedTable table)
     {
@@ -83,7 +107,7 @@ public static class TableProtector
         var unprotected = new List<int>();
         for (var cell = 0; cell < suppressed.Length; cell++)
         {
-            if (table.Statuses[cell] == CellStatus.SuppressedPrimary && !SecondarySuppression.IsProtected(table.Table, table.Rules, table.Reasons, suppressed, cell))
+            if (table.Statuses[cell] == CellStatus.SuppressedPrimary && !SecondarySuppression.IsProtected(table.Table, table.Rules, table.Reasons, suppressed, table.WeakerGuarantees, table.Released, cell))
             {
                 unprotected.Add(cell);
             }

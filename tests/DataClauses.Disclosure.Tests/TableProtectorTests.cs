@@ -66,24 +66,6 @@ public sealed class TableProtectorTests
     }
 
     [Fact]
-    public void A_public_grand_total_that_the_hypercubes_need_is_published_when_a_pattern_of_another_shape_protects_the_table()
-    {
-        // r1/c1 = 1 can only go up (zeros are published: a primary is at least 1), its row and column partners are
-        // zeros or other ones: the only hypercube goes through the grand total. Listed as public, the total is
-        // published and the exact repair finds a six-cell cycle through r2 instead.
-        var table = Tables.Grid(new long[,] { { 0, 0 }, { 1, 1 }, { 25, 0 } });
-        var open = TableProtector.Protect(table, new DisclosureRules { MinCount = 3 });
-        open.Statuses[table.Cell("Total", "Total")].ShouldBe(CellStatus.SuppressedSecondary);
-        var rules = new DisclosureRules { MinCount = 3, PublicCells = new HashSet<int> { table.Cell("Total", "Total") } };
-
-        var protectedTable = TableProtector.Protect(table, rules);
-
-        protectedTable.IsPublished(table.Cell("Total", "Total")).ShouldBeTrue();
-        TableProtector.Unprotected(protectedTable).ShouldBeEmpty();
-        AttackerOracle.Intervals(protectedTable).ShouldAllBe(interval => interval.Width > 1e-6);
-    }
-
-    [Fact]
     public void A_public_grand_total_is_suppressed_only_when_the_pattern_cannot_do_without_it()
     {
         var random = new Random(8);
@@ -101,12 +83,14 @@ public sealed class TableProtectorTests
             suppressedTotals++;
             var statuses = protectedTable.Statuses.ToArray();
             statuses[0] = CellStatus.Published;
-            var withTotal = new ProtectedTable(@case.Table, @case.Rules, statuses, [.. protectedTable.Reasons], [.. protectedTable.PublishedCounts]);
+            var withTotal = new ProtectedTable(@case.Table, @case.Rules, statuses, [.. protectedTable.Reasons], [.. protectedTable.PublishedCounts], protectedTable.WeakerGuarantees);
             TableProtector.Unprotected(withTotal).ShouldNotBeEmpty(@case.Description);
         }
 
-        // Rare: tables of tiny counts where a 1 (known to be at least 1) has only zeros and ones around it.
-        suppressedTotals.ShouldBeLessThan(15);
+        // Tables of tiny counts where a primary has only zeros, ones and cells near the threshold around it: against the
+        // integer attacker (a primary in [1, k−1], a secondary 0 or at least k, a range of the protection level) the
+        // large total is often the only cell with room; fewer than one table in four (55 of these 300 today).
+        suppressedTotals.ShouldBeLessThan(75);
     }
 
     [Fact]
@@ -125,7 +109,7 @@ public sealed class TableProtectorTests
         var table = Tables.Grid(new long[,] { { 2, 7, 9 }, { 8, 6, 10 } });
         var rules = new DisclosureRules { MinCount = 3 };
 
-        var protectedTable = TableProtector.Protect(table, rules, (_, _, _, _) => false);
+        var protectedTable = TableProtector.Protect(table, rules, (_, _, _, _, _) => false);
 
         protectedTable.Statuses.ShouldAllBe(status => status == CellStatus.SuppressedPrimary || status == CellStatus.SuppressedSecondary);
         protectedTable.Statuses[table.Cell("r0", "c0")].ShouldBe(CellStatus.SuppressedPrimary);

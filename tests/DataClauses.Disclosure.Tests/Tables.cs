@@ -77,4 +77,8 @@ internal static class Tables
 
         return new ProtectedTable(table, rules, statuses, reasons, [.. table.Counts]);
     }
+
+    /// <summary>A protected table with given statuses and published counts (e.g. the union of two releases as an attacker reads them).</summary>
+    public static ProtectedTable WithStatuses(Table table, DisclosureRules rules, CellStatus[] statuses, long[] published, IReadOnlyList<bool>? released = null) =>
+        new(table, rules, statuses, PrimarySuppression.Find(table, rules), published, released: released);
 }

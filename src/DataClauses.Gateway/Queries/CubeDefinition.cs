@@ -204,6 +204,8 @@ internal sealed class CubeDefinition
             PPercent = obligations.PPercent,
             SecondarySuppression = obligations.SecondarySuppression,
             ProtectZeros = obligations.ProtectZeros,
+            ProtectionLevel = obligations.ProtectionLevel ?? DisclosureRules.DefaultProtectionLevel,
+            ProtectionPercent = obligations.ProtectionPercent ?? DisclosureRules.DefaultProtectionPercent,
             Rounding = obligations.Rounding switch
             {
                 RoundingMode.Base5 => Rounding.Base5,
@@ -382,6 +384,10 @@ internal sealed class CubeDefinition
 
             w.WriteBoolean("secondarySuppression", Rules.SecondarySuppression);
             w.WriteBoolean("protectZeros", Rules.ProtectZeros);
+
+            // The protection model of issue 11 (integer attacker, protection levels): a cube of the ε model is another cube.
+            w.WriteNumber("protectionLevel", Rules.ProtectionLevel);
+            w.WriteNumber("protectionPercent", Rules.ProtectionPercent);
             w.WriteBoolean("publicTotal", PublicTotal);
             w.WriteString("rounding", Rules.Rounding.ToString());
             w.WriteEndObject();

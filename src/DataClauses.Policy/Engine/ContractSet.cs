@@ -298,6 +298,8 @@ internal sealed class CompiledClause
             SecondarySuppression = clause.Disclosure.SecondarySuppression,
             ProtectZeros = clause.Disclosure.ProtectZeros,
             PublicTotal = clause.Disclosure.PublicTotal,
+            ProtectionLevel = clause.Disclosure.ProtectionLevel,
+            ProtectionPercent = clause.Disclosure.ProtectionPercent,
             AllowedDimensions = clause.Dimensions,
             AllowedMeasures = clause.Measures,
             FinestGeography = clause.FinestGeography,

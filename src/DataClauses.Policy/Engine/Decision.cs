@@ -26,6 +26,12 @@ public sealed record Obligations
     /// <summary>Whether the grand total must stay published (unless sensitive itself).</summary>
     public bool PublicTotal { get; init; }
 
+    /// <summary>The protection level in units (null: the disclosure library's default).</summary>
+    public int? ProtectionLevel { get; init; }
+
+    /// <summary>The protection level as a percentage of the cell (null: the disclosure library's default).</summary>
+    public double? ProtectionPercent { get; init; }
+
     /// <summary>The dimensions the protected cube is built over.</summary>
     public required IReadOnlyList<string> AllowedDimensions { get; init; }
 

@@ -104,6 +104,8 @@ public static class DecisionJson
         writer.WriteBoolean("secondarySuppression", obligations.SecondarySuppression);
         writer.WriteBoolean("protectZeros", obligations.ProtectZeros);
         writer.WriteBoolean("publicTotal", obligations.PublicTotal);
+        WriteNullableNumber(writer, "protectionLevel", obligations.ProtectionLevel);
+        WriteNullableNumber(writer, "protectionPercent", obligations.ProtectionPercent);
         WriteArray(writer, "allowedDimensions", obligations.AllowedDimensions);
         WriteArray(writer, "allowedMeasures", obligations.AllowedMeasures);
         writer.WriteString("finestGeography", obligations.FinestGeography.ToWire());
@@ -114,6 +116,18 @@ public static class DecisionJson
         writer.WriteNumber("approvalsRequired", obligations.ApprovalsRequired);
         writer.WriteBoolean("audit", obligations.Audit);
         writer.WriteEndObject();
+    }
+
+    private static void WriteNullableNumber(Utf8JsonWriter writer, string name, double? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
     }
 
     private static void WriteArray(Utf8JsonWriter writer, string name, IReadOnlyList<string> items)

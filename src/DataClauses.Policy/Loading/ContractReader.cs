@@ -754,7 +754,7 @@ internal sealed class ContractReader
 
     private (DisclosureRules? Rules, YamlNode? SumRuleNode) ReadDisclosure(YamlNode node, string context)
     {
-        if (YamlMap.From(_errors, node, $"the disclosure rules of {context}", "minCount", "dominance", "pPercent", "rounding", "secondarySuppression", "protectZeros", "publicTotal") is not { } map)
+        if (YamlMap.From(_errors, node, $"the disclosure rules of {context}", "minCount", "dominance", "pPercent", "rounding", "secondarySuppression", "protectZeros", "publicTotal", "protectionLevel", "protectionPercent") is not { } map)
         {
             return (null, null);
         }
@@ -780,6 +780,11 @@ internal sealed class ContractReader
         var secondary = map.Boolean("secondarySuppression");
         var zeros = map.Boolean("protectZeros");
         var publicTotal = map.Boolean("publicTotal");
+
+        // The attacker's range of a primary cell must be at least this wide (docs/adr/0004); absent: the library's default.
+        var protectionLevel = map.Integer("protectionLevel", 1, 1000, required: false, code: PolicyErrorCodes.InvalidThreshold);
+        var protectionPercent = map.Number("protectionPercent", 0, 100, required: false, code: PolicyErrorCodes.InvalidThreshold);
+        valid &= (protectionLevel is not null || !map.Has("protectionLevel")) && (protectionPercent is not null || !map.Has("protectionPercent"));
         valid &= minCount is not null && rounding is not null
             && (secondary is not null || !map.Has("secondarySuppression"))
             && (zeros is not null || !map.Has("protectZeros"))
@@ -796,6 +801,8 @@ internal sealed class ContractReader
             SecondarySuppression = secondary ?? true,
             ProtectZeros = zeros ?? false,
             PublicTotal = publicTotal ?? false,
+            ProtectionLevel = protectionLevel,
+            ProtectionPercent = protectionPercent,
         } : null, sumRuleNode);
     }
 

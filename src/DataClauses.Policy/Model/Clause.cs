@@ -96,6 +96,15 @@ public sealed record DisclosureRules
     /// sensitive is still suppressed).
     /// </summary>
     public bool PublicTotal { get; init; }
+
+    /// <summary>
+    /// The protection level in units: an attacker's range of every primary cell must be at least this wide (null: the
+    /// disclosure library's default, docs/adr/0004).
+    /// </summary>
+    public int? ProtectionLevel { get; init; }
+
+    /// <summary>The protection level as a percentage of the cell (null: the library's default); the larger applies.</summary>
+    public double? ProtectionPercent { get; init; }
 }
 
 /// <summary>Retention of extracts.</summary>

@@ -27,8 +27,8 @@ internal static class Glpsol
     /// <summary>Whether glpsol is installed (the test script installs glpk-utils).</summary>
     public static bool IsInstalled => File.Exists(Path);
 
-    /// <summary>Solves the model; <paramref name="timeLimitSeconds"/> bounds a MIP search.</summary>
-    public static LpSolution Solve(LpModel model, int timeLimitSeconds = 120)
+    /// <summary>Solves the model; <paramref name="timeLimitSeconds"/> bounds a MIP search; <paramref name="extra"/> adds glpsol options.</summary>
+    public static LpSolution Solve(LpModel model, int timeLimitSeconds = 120, params string[] extra)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!IsInstalled)
@@ -54,7 +54,7 @@ internal static class Glpsol
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var argument in new[] { "--lp", lp, "-w", solution, "--tmlim", timeLimitSeconds.ToString(CultureInfo.InvariantCulture) }.Concat(Options))
+            foreach (var argument in new[] { "--lp", lp, "-w", solution, "--tmlim", timeLimitSeconds.ToString(CultureInfo.InvariantCulture) }.Concat(Options).Concat(extra))
             {
                 start.ArgumentList.Add(argument);
             }

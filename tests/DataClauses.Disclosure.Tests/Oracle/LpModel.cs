@@ -11,6 +11,7 @@ namespace DataClauses.Disclosure.Tests.Oracle;
 internal sealed class LpModel
 {
     private readonly List<(double Lower, double Upper, bool Binary)> _variables = [];
+    private readonly HashSet<int> _integers = [];
     private readonly List<(List<(int Variable, double Coefficient)> Terms, string Sense, double Rhs)> _constraints = [];
     private readonly Dictionary<int, double> _objective = [];
 
@@ -27,6 +28,14 @@ internal sealed class LpModel
     public int AddVariable(double lower, double upper)
     {
         _variables.Add((lower, upper, false));
+        return _variables.Count - 1;
+    }
+
+    /// <summary>Adds an integer variable with bounds and returns its index.</summary>
+    public int AddInteger(double lower, double upper)
+    {
+        _variables.Add((lower, upper, false));
+        _integers.Add(_variables.Count - 1);
         return _variables.Count - 1;
     }
 
@@ -115,6 +124,15 @@ internal sealed class LpModel
                 {
                     text.AppendLine(CultureInfo.InvariantCulture, $" v{v}");
                 }
+            }
+        }
+
+        if (_integers.Count > 0)
+        {
+            text.AppendLine("General");
+            foreach (var v in _integers.Order())
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $" v{v}");
             }
         }
 

@@ -41,13 +41,14 @@ public sealed class DecisionJsonTests
         var obligations = json.RootElement.GetProperty("obligations");
 
         obligations.EnumerateObject().Select(p => p.Name).ShouldBe([
-            "minCount", "dominance", "pPercent", "rounding", "secondarySuppression", "protectZeros", "publicTotal", "allowedDimensions",
+            "minCount", "dominance", "pPercent", "rounding", "secondarySuppression", "protectZeros", "publicTotal", "protectionLevel", "protectionPercent", "allowedDimensions",
             "allowedMeasures", "finestGeography", "maxRetention", "retentionEnd", "retentionDeadline", "approvalsRequired", "audit",
         ]);
         obligations.GetProperty("minCount").GetInt32().ShouldBe(11);
         obligations.GetProperty("dominance").GetProperty("n").GetInt32().ShouldBe(1);
         obligations.GetProperty("dominance").GetProperty("k").GetDouble().ShouldBe(85);
         obligations.GetProperty("pPercent").ValueKind.ShouldBe(JsonValueKind.Null);
+        obligations.GetProperty("protectionLevel").ValueKind.ShouldBe(JsonValueKind.Null);
         obligations.GetProperty("rounding").GetString().ShouldBe("none");
         obligations.GetProperty("secondarySuppression").GetBoolean().ShouldBeTrue();
         obligations.GetProperty("allowedDimensions").EnumerateArray().Select(e => e.GetString()).ShouldBe(["qpv", "commune", "type_menage", "prestation"]);

@@ -196,7 +196,7 @@ public sealed class MalformedContractTests
         ErrorsOf("unknown-keys-nested.yaml").ShouldBe(
         [
             "unknown-keys-nested.yaml:25:32: error unknown-key: unknown key 'type' in dimension 'qpv' of dataset 'caf-foyers'; expected one of: name, label, geo, values",
-            "unknown-keys-nested.yaml:42:7: error unknown-key: unknown key 'threshold' in the disclosure rules of clause 'caf-foyers-qpv'; expected one of: minCount, dominance, pPercent, rounding, secondarySuppression, protectZeros, publicTotal",
+            "unknown-keys-nested.yaml:42:7: error unknown-key: unknown key 'threshold' in the disclosure rules of clause 'caf-foyers-qpv'; expected one of: minCount, dominance, pPercent, rounding, secondarySuppression, protectZeros, publicTotal, protectionLevel, protectionPercent",
             "unknown-keys-nested.yaml:43:43: error unknown-key: unknown key 'notify' in the retention of clause 'caf-foyers-qpv'; expected one of: max, atEnd",
         ]);
     }
@@ -454,6 +454,16 @@ public sealed class MalformedContractTests
         [
             "thresholds-out-of-range.yaml:39:29: error invalid-threshold: 'minCount' in the disclosure rules of clause 'caf-foyers-qpv' must be between 1 and 1000, not 0",
             "thresholds-out-of-range.yaml:39:54: error invalid-threshold: 'k' in the dominance rule of clause 'caf-foyers-qpv' must be between 1 and 100, not 150",
+        ]);
+    }
+
+    [Fact]
+    public void Protection_level_zero_and_protection_percent_above_100_are_invalid_thresholds()
+    {
+        ErrorsOf("protection-level-out-of-range.yaml").ShouldBe(
+        [
+            "protection-level-out-of-range.yaml:39:50: error invalid-threshold: 'protectionLevel' in the disclosure rules of clause 'caf-foyers-qpv' must be between 1 and 1000, not 0",
+            "protection-level-out-of-range.yaml:39:72: error invalid-threshold: 'protectionPercent' in the disclosure rules of clause 'caf-foyers-qpv' must be between 0 and 100, not 120",
         ]);
     }
 
