@@ -47,7 +47,8 @@ internal static class ForwardedHeadersSetup
         var proxies = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.KnownProxies ?? [];
         services.Configure<ForwardedHeadersOptions>(o =>
         {
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // With no known proxy the middleware would believe anyone (it checks addresses only when some are listed).
+            o.ForwardedHeaders = proxies.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
 
             // The framework trusts loopback by default; here nothing is trusted unless configured.
             o.KnownProxies.Clear();
