@@ -69,6 +69,7 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
         var totalWeight = generators.Sum(g => g.Weight);
         var counts = generators.ToDictionary(g => g.Kind, _ => 0, StringComparer.Ordinal);
         var state = await StateAsync();
+        var kestrel = 0;
         for (var i = 0; i < Cases; i++)
         {
             var pick = random.Next(totalWeight);
@@ -76,11 +77,26 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
             var hostileCase = await generator.Make(random, tokens);
             counts[generator.Kind]++;
             var where = $"seed {seed}, case {i} ({generator.Kind}): {hostileCase.Description}";
-            using var response = await SendAsync(hostileCase);
+            HttpResponseMessage sent;
+            try
+            {
+                sent = await SendAsync(hostileCase);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new ShouldAssertException($"{where}: the connection failed ({e.Message})", e);
+            }
+
+            using var response = sent;
             var status = (int)response.StatusCode;
             var body = await response.Content.ReadAsStringAsync();
             status.ShouldBeLessThan(500, $"{where} → {status} {body}");
-            if (status >= 400)
+            if (status == 400 && body.Length == 0 && hostileCase.Path.Contains("%00", StringComparison.Ordinal))
+            {
+                // Kestrel refuses a NUL in the path before the application runs: no problem body can be written there.
+                kestrel++;
+            }
+            else if (status >= 400)
             {
                 ShouldBeProblem(response, status, body, hostileCase, where);
                 if (hostileCase.Method != HttpMethod.Get)
@@ -96,7 +112,7 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
             }
         }
 
-        output.WriteLine("Cases per kind: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")));
+        output.WriteLine("Cases per kind: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")) + $"; refused by Kestrel before the application: {kestrel}");
         using var dpo = Host.WithToken(tokens["caf-44-dpo"]);
         using var verify = await dpo.GetAsync("api/v1/audit/verify");
         var verification = await GatewayHost.JsonOf(verify);
@@ -235,10 +251,14 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
                     break;
                 case 3: // a member repeated
                     var colon = text.IndexOf("\":", StringComparison.Ordinal);
-                    var start = text.LastIndexOf('"', colon - 1);
-                    var name = text[start..(colon + 1)];
-                    text = text.Insert(text.Length - 1, "," + name + ":\"again\"");
-                    steps.Add("repeat " + name);
+                    var start = colon > 0 ? text.LastIndexOf('"', colon - 1) : -1;
+                    if (start >= 0 && text.Length > 1)
+                    {
+                        var name = text[start..(colon + 1)];
+                        text = text.Insert(text.Length - 1, "," + name + ":\"again\"");
+                        steps.Add("repeat " + name);
+                    }
+
                     break;
                 case 4: // deep nesting
                     var depth = random.Next(10, 200);
@@ -256,14 +276,14 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
                     steps.Add("content-type " + contentType);
                     break;
                 case 8: // huge
-                    text = ReplaceAStringValue(random, text, random.Next(2) == 0 ? "\"" + new string('z', random.Next(10_000, 2_000_000)) + "\"" : "[" + string.Join(',', Enumerable.Repeat("1", random.Next(1_000, 300_000))) + "]", steps);
+                    text = ReplaceAStringValue(random, text, random.Next(2) == 0 ? "\"" + new string('z', random.Next(10_000, 900_000)) + "\"" : "[" + string.Join(',', Enumerable.Repeat("1", random.Next(1_000, 400_000))) + "]", steps);
                     break;
                 case 9: // not JSON at all, or trailing garbage
                     text = random.Next(2) == 0 ? text + "}garbage" : "\uFEFF\uFEFF" + text;
                     steps.Add("garbage");
                     break;
                 default: // an unknown member
-                    text = text.Insert(1, "\"__proto__\":{\"admin\":true},");
+                    text = text.Length == 0 ? "{}" : text.Insert(1, "\"__proto__\":{\"admin\":true},");
                     steps.Add("unknown member");
                     break;
             }
@@ -381,7 +401,7 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
         }
 
         var version = random.Next(5) == 0
-            ? Uri.EscapeDataString(HostileStrings[random.Next(HostileStrings.Length)])
+            ? Uri.EscapeDataString(ShortHostile(random))
             : "g" + random.Next(1_000_000_000).ToString(CultureInfo.InvariantCulture);
         var text = string.Join(random.Next(3) == 0 ? "\r\n" : "\n", lines) + "\n";
         var bytes = random.Next(10) == 0 ? Encoding.Unicode.GetBytes(text) : HostileRequests.Bytes(random.Next(10) == 0 ? text.Replace("foyer", "foy¤r", StringComparison.Ordinal) : text);
@@ -469,7 +489,7 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
     {
         var template = PathTemplates[random.Next(PathTemplates.Length)];
         var space = template.IndexOf(' ', StringComparison.Ordinal);
-        var value = random.Next(4) == 0 ? Uri.EscapeDataString(HostileStrings[random.Next(HostileStrings.Length)]) : PathValues[random.Next(PathValues.Length)];
+        var value = random.Next(4) == 0 ? Uri.EscapeDataString(ShortHostile(random)) : PathValues[random.Next(PathValues.Length)];
         var path = string.Format(CultureInfo.InvariantCulture, template[(space + 1)..], value);
         var client = tokens.Keys.ElementAt(random.Next(tokens.Count));
         var method = new HttpMethod(template[..space]);
@@ -487,7 +507,7 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
 
     private static Case QueryCase(Random random, Dictionary<string, string> tokens)
     {
-        var value = random.Next(2) == 0 ? Uri.EscapeDataString(HostileStrings[random.Next(HostileStrings.Length)]) : Uri.EscapeDataString(EdgeNumbers[random.Next(EdgeNumbers.Length)]);
+        var value = random.Next(2) == 0 ? Uri.EscapeDataString(ShortHostile(random)) : Uri.EscapeDataString(EdgeNumbers[random.Next(EdgeNumbers.Length)]);
         var path = string.Format(CultureInfo.InvariantCulture, QueryTemplates[random.Next(QueryTemplates.Length)], value);
         var client = new[] { "caf-44-dpo", "epci-demo-analyst", "caf-44-admin", "caf-44-steward" }[random.Next(4)];
         return new Case($"GET {path} as {client}", HttpMethod.Get, path, tokens[client]);
@@ -499,7 +519,8 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
     {
         var (name, value) = random.Next(7) switch
         {
-            0 => ("X-Correlation-Id", HostileStrings[random.Next(HostileStrings.Length)].Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Replace("\0", string.Empty, StringComparison.Ordinal)),
+            // HttpClient sends only ASCII without line breaks in headers: what a client library lets through.
+            0 => ("X-Correlation-Id", new string([.. HostileStrings[random.Next(HostileStrings.Length)].Select(c => c is >= ' ' and <= '~' ? c : '?')])),
             1 => ("Accept", new[] { "text/csv;q=abc", "*/*;q=2", "application/xml", "text/csv, application/json;q=0", ";;;", "application/json;q=0" }[random.Next(6)]),
             2 => ("X-Forwarded-For", new[] { "203.0.113.1", "garbage", "1.1.1.1, 2.2.2.2", "::1", "999.1.1.1" }[random.Next(5)]),
             3 => ("Authorization", new[] { "Basic Zm9vOmJhcg==", "Bearer", "Bearer  " + tokens["epci-demo-analyst"], "bearer " + tokens["epci-demo-analyst"] + " extra", "Negotiate abc" }[random.Next(5)]),
@@ -510,6 +531,13 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
         var path = new[] { "api/v1/catalog", "api/v1/extracts", "api/v1/catalog.jsonld", ".well-known/openid-configuration" }[random.Next(4)];
         var withToken = name != "Authorization";
         return new Case($"GET {path} with {name}: {Preview(value)}", HttpMethod.Get, path, withToken ? tokens["caf-44-dpo"] : null, null, null, [(name, value)]);
+    }
+
+    /// <summary>A hostile string short enough for a request line (Kestrel refuses lines over 8 KB before the application runs).</summary>
+    private static string ShortHostile(Random random)
+    {
+        var text = HostileStrings[random.Next(HostileStrings.Length)];
+        return text.Length > 300 ? text[..300] : text;
     }
 
     private static string Preview(string text) => text.Length > 120 ? text[..120] + $"…({text.Length} chars)" : text;
