@@ -91,6 +91,8 @@ public static partial class GatewayApp
         services.AddQueries();
         services.AddExtracts();
         services.AddGatewayAuthentication(builder.Configuration);
+        services.AddSingleton<PublicOrigin>();
+        services.AddGatewayForwardedHeaders(builder.Configuration);
         services.AddGatewayRateLimits(builder.Configuration);
         services.AddGatewayHealthChecks();
         services.AddGatewayTelemetry(builder.Configuration);
@@ -99,9 +101,11 @@ public static partial class GatewayApp
 
     private static void UseGatewayPipeline(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCorrelationId();
+        app.UseIdentifierCheck();
         app.UseAuthentication();
         app.UseGatewayRateLimiter();
         app.UseAuthorization();

@@ -159,9 +159,9 @@ internal static class CatalogApi
     };
 
     private static async Task<IResult> GetDcatAsync(
-        HttpContext http, ContractCatalog contracts, GatewayDbContext db, TimeProvider clock, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
+        ContractCatalog contracts, GatewayDbContext db, TimeProvider clock, IOptions<GatewayOptions> options, PublicOrigin publicOrigin, CancellationToken cancellationToken)
     {
-        var origin = $"{http.Request.Scheme}://{http.Request.Host}";
+        var origin = publicOrigin.Value;
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var versions = (await db.DatasetVersions.AsNoTracking().ToListAsync(cancellationToken))
             .GroupBy(v => v.DatasetId, StringComparer.Ordinal)

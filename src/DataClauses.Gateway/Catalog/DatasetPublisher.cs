@@ -536,7 +536,7 @@ internal sealed partial class DatasetPublisher(
         }
 
         await RecordRejectionAsync(PublishRejectedAction, attempt.Caller, attempt.DatasetId, attempt.Version, attempt.Provider, problem, attempt.Decision, details);
-        LogRejected(logger, attempt.DatasetId, attempt.Version, problem.Type, problem.Status);
+        LogRejected(logger, SafeText.Printable(attempt.DatasetId), SafeText.Printable(attempt.Version), problem.Type, problem.Status);
         return new PublishResult(null, problem);
     }
 
@@ -548,7 +548,7 @@ internal sealed partial class DatasetPublisher(
             ["status"] = problem.Status.ToString(CultureInfo.InvariantCulture),
         };
         await RecordRejectionAsync(DeclareRejectedAction, caller, datasetId, null, declaration?.Provider, problem, decision, details);
-        LogDeclarationRejected(logger, datasetId, problem.Type, problem.Status);
+        LogDeclarationRejected(logger, SafeText.Printable(datasetId), problem.Type, problem.Status);
         return new DeclareResult(null, false, problem);
     }
 

@@ -74,7 +74,9 @@ internal static class FieldParsers
     public static bool TryParseNumber(ReadOnlySpan<byte> text, bool decimalComma, out double value)
     {
         value = 0;
-        if (text.IsEmpty || text.Length > 64)
+
+        // double.TryParse forgives trailing NUL characters; a value with any control character is not a number.
+        if (text.IsEmpty || text.Length > 64 || text.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0)
         {
             return false;
         }

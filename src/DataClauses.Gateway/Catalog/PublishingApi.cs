@@ -1,12 +1,10 @@
 using System.Globalization;
-using System.Text.Json;
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace DataClauses.Gateway.Catalog;
 
@@ -81,38 +79,15 @@ internal static class PublishingApi
     /// </summary>
     private static async Task<IResult> DeclareAsync(string datasetId, HttpContext http, DatasetPublisher publisher, CancellationToken cancellationToken)
     {
-        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType)
-            || !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))
+        var (document, bodyProblem) = await JsonBody.ReadAsync(http.Request, maxDepth: 32, cancellationToken);
+        if (bodyProblem is not null)
         {
-            return Problems.Create(
-                StatusCodes.Status415UnsupportedMediaType,
-                "unsupported-media-type",
-                "Type de contenu non pris en charge / Unsupported media type",
-                "Send the schema as JSON with 'Content-Type: application/json'.");
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = 32 }, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            return Problems.Create(
-                StatusCodes.Status400BadRequest,
-                "invalid-json",
-                "JSON invalide / Invalid JSON",
-                "The body is not valid JSON.",
-                new Dictionary<string, object?>(StringComparer.Ordinal)
-                {
-                    ["line"] = e.LineNumber + 1,
-                    ["column"] = e.BytePositionInLine + 1,
-                });
+            return bodyProblem;
         }
 
         using (document)
         {
-            var result = await publisher.DeclareAsync(Caller.From(http.User), datasetId, document.RootElement, cancellationToken);
+            var result = await publisher.DeclareAsync(Caller.From(http.User), datasetId, document!.RootElement, cancellationToken);
             if (result.Problem is { } problem)
             {
                 return problem.ToResult();

@@ -159,7 +159,7 @@ internal sealed class RowValidator
                         return false;
                     }
 
-                    if (!InRange(rule, number, value, out code, out message))
+                    if (!InRange(rule, number, value, out code, out message) || !Summable(rule, Math.Abs((double)number), value, out code, out message))
                     {
                         return false;
                     }
@@ -184,7 +184,7 @@ internal sealed class RowValidator
                         return false;
                     }
 
-                    if (!InRange(rule, number, value, out code, out message))
+                    if (!InRange(rule, number, value, out code, out message) || !Summable(rule, Math.Abs(number), value, out code, out message))
                     {
                         return false;
                     }
@@ -201,6 +201,35 @@ internal sealed class RowValidator
             default:
                 return UnitId(rule, field, value, batch, row, out code, out message);
         }
+    }
+
+    /// <summary>
+    /// The largest magnitude a measure's values may add up to: 2^53 hundredths. Below it a double holds every total to
+    /// the cent exactly, and the cube's cents never saturate; the running total of absolute values bounds every cell
+    /// and margin of any query, so a file whose total passes it is refused at its line rather than published wrong.
+    /// </summary>
+    public const double MaxSummable = 9_007_199_254_740_992d / 100;
+
+    private static bool Summable(Rule rule, double magnitude, ReadOnlySpan<byte> value, out string code, out string message)
+    {
+        if (magnitude > MaxSummable)
+        {
+            code = "value-too-large";
+            message = $"'{Shown(value)}' in column '{rule.Field.Name}' is beyond ±{MaxSummable.ToString("N2", CultureInfo.InvariantCulture)}: sums of this measure could no longer be exact.";
+            return false;
+        }
+
+        rule.AbsoluteTotal += magnitude;
+        if (rule.AbsoluteTotal > MaxSummable)
+        {
+            code = "sum-too-large";
+            message = $"With '{Shown(value)}', the total of column '{rule.Field.Name}' (of absolute values, from the first row) passes {MaxSummable.ToString("N2", CultureInfo.InvariantCulture)}: its sums could no longer be exact.";
+            return false;
+        }
+
+        code = string.Empty;
+        message = string.Empty;
+        return true;
     }
 
     private bool UnitId(Rule rule, int field, ReadOnlySpan<byte> value, RowBatch? batch, int row, out string code, out string message)
@@ -449,6 +478,9 @@ internal sealed class RowValidator
         public IReadOnlyList<string> AllowedList { get; private init; } = [];
 
         public GeoCodes? Geo { get; private init; }
+
+        /// <summary>The running total of the absolute values of a measure column (rows are validated in order, on one thread).</summary>
+        public double AbsoluteTotal { get; set; }
 
         public static Rule Create(SchemaField field, DatasetDeclaration dataset, GeoCodes geo)
         {

@@ -33,6 +33,8 @@ internal static class ExtractsApi
             .RequireAuthorization(p => p.RequireOrganisationRole(Roles.All))
             .RequireRateLimiting(RateLimits.Api);
 
+        // Votes and downloads check the token against its client as it is now (disabled, rotated secret).
+
         group.MapPost("/", RequestAsync).WithName("RequestExtract")
             .WithSummary("Requests an extract of protected tables for a purpose, with a justification and a retention; the policy decides whether it is produced at once, waits for the providers' stewards, or is refused.")
             .Accepts<ExtractBody>("application/json")
@@ -58,6 +60,7 @@ internal static class ExtractsApi
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/approve", (string id, HttpContext http, ExtractDeps deps, CancellationToken ct) => VoteAsync(id, ExtractVotes.Approve, http, deps, ct))
+            .AddEndpointFilter<TokenRevocation>()
             .WithName("ApproveExtract")
             .WithSummary("A steward of the provider approves (optional comment); four-eyes clauses need two distinct stewards; never the requester.")
             .Accepts<VoteBody>("application/json")
@@ -66,6 +69,7 @@ internal static class ExtractsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id}/reject", (string id, HttpContext http, ExtractDeps deps, CancellationToken ct) => VoteAsync(id, ExtractVotes.Reject, http, deps, ct))
+            .AddEndpointFilter<TokenRevocation>()
             .WithName("RejectExtract")
             .WithSummary("A steward of the provider rejects, with a comment: the request ends.")
             .Accepts<VoteBody>("application/json")
@@ -74,7 +78,8 @@ internal static class ExtractsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/{id}/file", DownloadAsync).WithName("DownloadExtract")
+        group.MapGet("/{id}/file", DownloadAsync).AddEndpointFilter<TokenRevocation>()
+            .WithName("DownloadExtract")
             .WithSummary("The requester (nobody else) downloads a file of a ready extract until its deadline: format=csv (table=n when there are several) or json.")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/json"])
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -380,7 +385,10 @@ internal static class ExtractsApi
 
         var tables = Extract.Tables(extract);
         var audit = deps.Audit;
-        if (extract.RequesterSubject == caller.Subject)
+
+        // Four-eyes means two people: clients acting for one person count as one (Identity/ClientPersons).
+        var callerPerson = await ClientPersons.OfAsync(db, caller.Subject, cancellationToken);
+        if (extract.RequesterSubject == caller.Subject || callerPerson == await ClientPersons.OfAsync(db, extract.RequesterSubject, cancellationToken))
         {
             await audit.RecordAsync(ExtractAudit.ForRequest(audit, "extract.vote-refused", "denied", extract, tables).With(("vote", vote), ("problem", "self-approval")), cancellationToken);
             return QueryHttp.Problem(
@@ -440,6 +448,19 @@ internal static class ExtractsApi
         {
             await transaction.RollbackAsync(CancellationToken.None);
             return AlreadyVoted(http);
+        }
+
+        var voters = await ClientPersons.OfAsync(db, votes.Select(v => v.StewardSubject), cancellationToken);
+        if (votes.Any(v => voters[v.StewardSubject] == callerPerson))
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            await audit.RecordAsync(ExtractAudit.ForRequest(audit, "extract.vote-refused", "denied", extract, tables).With(("vote", vote), ("problem", "same-person"), ("person", callerPerson)), cancellationToken);
+            return QueryHttp.Problem(
+                http,
+                StatusCodes.Status403Forbidden,
+                "same-person",
+                "Même personne / Same person",
+                "A client acting for the same person has already voted on this request: four-eyes approval needs two different people.");
         }
 
         var entity = await db.Extracts.SingleAsync(e => e.Id == id, cancellationToken);

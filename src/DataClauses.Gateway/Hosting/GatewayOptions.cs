@@ -20,6 +20,19 @@ public sealed class GatewayOptions
     /// <summary>With <see cref="SeedDemo"/>, also publish the synthetic demo datasets (tests that need no data turn it off).</summary>
     public bool SeedDemoDatasets { get; set; } = true;
 
+    /// <summary>
+    /// The origin clients reach this node at (<c>https://data.example.org</c>): every absolute URL the gateway writes
+    /// starts with it, and it is the built-in issuer unless <c>Identity:Issuer</c> is set. Unset (the demo): the address
+    /// Kestrel listens on. Never taken from the Host header.
+    /// </summary>
+    public string? PublicOrigin { get; set; }
+
+    /// <summary>
+    /// Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are believed, so that
+    /// the audit and the rate limits see the client's address; from anyone else these headers are ignored.
+    /// </summary>
+    public IList<string> KnownProxies { get; set; } = [];
+
     /// <summary>Storage settings.</summary>
     public StorageOptions Storage { get; set; } = new();
 
@@ -109,8 +122,8 @@ public static class StorageProviders
 /// <summary>Token issuing and validation.</summary>
 public sealed class IdentityOptions
 {
-    /// <summary>The built-in issuer's identifier (<c>iss</c>).</summary>
-    public string Issuer { get; set; } = "http://127.0.0.1:5080";
+    /// <summary>The built-in issuer's identifier (<c>iss</c>); unset: the public origin (<see cref="GatewayOptions.PublicOrigin"/>).</summary>
+    public string? Issuer { get; set; }
 
     /// <summary>The audience access tokens are issued for and checked against.</summary>
     public string Audience { get; set; } = "dataclauses-api";
@@ -162,8 +175,11 @@ public sealed class LimitsOptions
     /// <summary>Largest accepted upload, in bytes (default 2 GB).</summary>
     public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
-    /// <summary>Token requests per client per minute.</summary>
+    /// <summary>Token requests per client id and source address per minute.</summary>
     public int TokenRequestsPerMinute { get; set; } = 60;
+
+    /// <summary>Token requests per source address per minute, whatever the client ids (default five times <see cref="TokenRequestsPerMinute"/>).</summary>
+    public int? TokenRequestsPerMinutePerAddress { get; set; }
 
     /// <summary>API requests per caller per second (token bucket refill).</summary>
     public int ApiRequestsPerSecond { get; set; } = 500;
@@ -190,10 +206,23 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add("DataClauses:Storage:ConnectionString is required with the PostgreSQL provider.");
         }
 
-        var identity = options.Identity;
-        if (string.IsNullOrWhiteSpace(identity.Issuer))
+        if (options.PublicOrigin is not null && !IsOrigin(options.PublicOrigin))
         {
-            errors.Add("DataClauses:Identity:Issuer is required.");
+            errors.Add($"DataClauses:PublicOrigin must be an absolute http(s) origin without path, query or fragment (https://data.example.org), not '{options.PublicOrigin}'.");
+        }
+
+        for (var i = 0; i < options.KnownProxies.Count; i++)
+        {
+            if (!ForwardedHeadersSetup.TryParseProxy(options.KnownProxies[i], out _, out _))
+            {
+                errors.Add($"DataClauses:KnownProxies:{i} must be an IP address or a CIDR network (10.0.0.0/8), not '{options.KnownProxies[i]}'.");
+            }
+        }
+
+        var identity = options.Identity;
+        if (identity.Issuer is not null && !Uri.TryCreate(identity.Issuer, UriKind.Absolute, out _))
+        {
+            errors.Add($"DataClauses:Identity:Issuer must be an absolute URI when set, not '{identity.Issuer}'.");
         }
 
         if (string.IsNullOrWhiteSpace(identity.Audience))
@@ -256,11 +285,16 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add("DataClauses:Limits:MaxUploadBytes must be positive.");
         }
 
-        if (options.Limits.TokenRequestsPerMinute <= 0 || options.Limits.ApiRequestsPerSecond <= 0)
+        if (options.Limits.TokenRequestsPerMinute <= 0 || options.Limits.ApiRequestsPerSecond <= 0 || options.Limits.TokenRequestsPerMinutePerAddress <= 0)
         {
             errors.Add("DataClauses:Limits rates must be positive.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static bool IsOrigin(string text) =>
+        Uri.TryCreate(text.TrimEnd('/'), UriKind.Absolute, out var uri)
+        && uri.Scheme is "http" or "https"
+        && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0;
 }

@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace DataClauses.Gateway.Hosting;
 
-/// <summary>Rate limits per client: on the token endpoint (fixed window) and on the API (token bucket).</summary>
+/// <summary>
+/// Rate limits: on the token endpoint per source address and client id, and per source address (fixed windows); on the
+/// API per caller (token bucket).
+/// </summary>
 internal static class RateLimits
 {
     public const string Api = "api";
@@ -38,9 +41,18 @@ internal static class RateLimits
                     },
                 });
             };
+            // Per source and client: guesses from one address cannot lock the client out of another address.
             o.AddPolicy(TokenEndpoint.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                "token:" + TokenClientKey(http),
+                "token:" + Source(http) + "|" + TokenClientKey(http),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+
+            // And per source whatever the client ids, so that one address cannot try many clients in turn.
+            var perSource = limits.TokenRequestsPerMinutePerAddress ?? checked(limits.TokenRequestsPerMinute * 5);
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => IsTokenRequest(http)
+                ? RateLimitPartition.GetFixedWindowLimiter(
+                    "token-source:" + Source(http),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perSource, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter(string.Empty));
             o.AddPolicy(Api, http => RateLimitPartition.GetTokenBucketLimiter(
                 "api:" + (http.User.FindFirst(ClaimNames.Subject)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
                 _ => new TokenBucketRateLimiterOptions
@@ -64,8 +76,7 @@ internal static class RateLimits
     {
         app.Use(async (context, next) =>
         {
-            if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(TokenEndpoint.Path, StringComparison.OrdinalIgnoreCase)
-                && context.Request.HasFormContentType)
+            if (IsTokenRequest(context) && context.Request.HasFormContentType)
             {
                 try
                 {
@@ -81,6 +92,12 @@ internal static class RateLimits
         });
         return app.UseRateLimiter();
     }
+
+    private static bool IsTokenRequest(HttpContext http) =>
+        HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(TokenEndpoint.Path, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The caller's address (the client's, behind a configured proxy: forwarded headers run first).</summary>
+    private static string Source(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     /// <summary>The client id (Basic header, else the form's client_id read beforehand), else the address.</summary>
     private static string TokenClientKey(HttpContext http)
@@ -108,6 +125,6 @@ internal static class RateLimits
             return "client:" + id;
         }
 
-        return "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        return "no-client";
     }
 }

@@ -16,26 +16,39 @@ internal static partial class AdminClientsApi
         var group = app.MapGroup("/api/v1/admin/clients")
             .WithTags("Administration")
             .RequireAuthorization(p => p.RequireOrganisationRole(Roles.Admin))
-            .RequireRateLimiting(RateLimits.Api);
+            .RequireRateLimiting(RateLimits.Api)
+            .AddEndpointFilter<TokenRevocation>();
 
         group.MapGet("/", ListAsync).WithName("ListClients").WithSummary("The clients of the caller's organisation.");
-        group.MapPost("/", CreateAsync).WithName("CreateClient").WithSummary("Creates a client of the caller's organisation; the secret is shown once.");
+        group.MapPost("/", CreateAsync).WithName("CreateClient").WithSummary("Creates a client of the caller's organisation; the secret is shown once.")
+            .Accepts<CreateClientRequest>("application/json");
         group.MapPost("/{clientId}/disable", (string clientId, HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken ct) => SetDisabledAsync(clientId, true, http, db, audit, ct))
             .WithName("DisableClient").WithSummary("Disables a client: its next token requests fail.");
         group.MapPost("/{clientId}/enable", (string clientId, HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken ct) => SetDisabledAsync(clientId, false, http, db, audit, ct))
             .WithName("EnableClient").WithSummary("Enables a disabled client.");
         group.MapPost("/{clientId}/secret", RotateSecretAsync).WithName("RotateClientSecret").WithSummary("Replaces a client's secret; the new secret is shown once.");
+
+        // A DPO may confirm too: in a small organisation the admin is often the only admin.
+        app.MapPost("/api/v1/admin/clients/{clientId}/confirm", ConfirmAsync)
+            .WithTags("Administration")
+            .RequireAuthorization(p => p.RequireOrganisationRole(Roles.Admin, Roles.Dpo))
+            .RequireRateLimiting(RateLimits.Api)
+            .AddEndpointFilter<TokenRevocation>()
+            .WithName("ConfirmClient")
+            .WithSummary("Another person (admin or DPO of the organisation) confirms the person a created client acts for; until then it counts as its creator.");
         return app;
     }
 
     /// <summary>A client as the admin API shows it (never its secret or hash).</summary>
-    internal sealed record ClientView(string ClientId, string Organisation, IReadOnlyList<string> Roles, string? Description, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset SecretRotatedAt);
+    internal sealed record ClientView(
+        string ClientId, string Organisation, IReadOnlyList<string> Roles, string? Description, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset SecretRotatedAt,
+        string? Person, string? CreatedBy, string? ConfirmedBy, string ActsFor);
 
     /// <summary>A client and its secret, returned once at creation or rotation.</summary>
     internal sealed record ClientWithSecret(ClientView Client, string ClientSecret);
 
     /// <summary>What an admin sends to create a client.</summary>
-    internal sealed record CreateClientRequest(string? ClientId, IReadOnlyList<string>? Roles, string? Description);
+    internal sealed record CreateClientRequest(string? ClientId, IReadOnlyList<string?>? Roles, string? Description, string? Person);
 
     internal sealed partial class CreateClientValidator : AbstractValidator<CreateClientRequest>
     {
@@ -46,8 +59,13 @@ internal static partial class AdminClientsApi
             RuleFor(r => r.Roles).NotEmpty().WithMessage("roles must list at least one role.");
             RuleForEach(r => r.Roles).Must(role => Identity.Roles.All.Contains(role, StringComparer.Ordinal))
                 .WithMessage(r => $"roles must be among: {string.Join(", ", Identity.Roles.All)}.");
-            RuleFor(r => r.Description).MaximumLength(500);
+            RuleFor(r => r.Description).MaximumLength(500).Must(d => d is null || !d.Any(char.IsControl)).WithMessage("description must not contain control characters.");
+            RuleFor(r => r.Person).Must(p => p is null || PersonPattern().IsMatch(p))
+                .WithMessage("person must be 3 to 200 characters (letters, digits, '@', '.', '_', '+', '-'), naming the person the client acts for.");
         }
+
+        [GeneratedRegex(@"^[\p{L}\p{N}@._+-]{3,200}$", RegexOptions.CultureInvariant)]
+        private static partial Regex PersonPattern();
 
         [GeneratedRegex("^[a-z0-9][a-z0-9._-]{2,99}$", RegexOptions.CultureInvariant)]
         private static partial Regex ClientIdPattern();
@@ -60,9 +78,26 @@ internal static partial class AdminClientsApi
         return TypedResults.Ok(clients.Select(View).ToList());
     }
 
-    private static async Task<Results<Created<ClientWithSecret>, ProblemHttpResult>> CreateAsync(
-        CreateClientRequest request, HttpContext http, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext http, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
     {
+        var (document, bodyProblem) = await JsonBody.ReadAsync(http.Request, maxDepth: 8, cancellationToken);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        var errors = new List<Queries.FieldError>();
+        CreateClientRequest request;
+        using (document)
+        {
+            request = Read(document!.RootElement, errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation("The client is not valid.", errors.Select(e => new { field = e.Field, message = e.Message }));
+        }
+
         var validation = new CreateClientValidator().Validate(request);
         if (!validation.IsValid)
         {
@@ -70,6 +105,7 @@ internal static partial class AdminClientsApi
         }
 
         var caller = Caller.From(http.User);
+        var creator = await ClientPersons.OfAsync(db, caller.Subject, cancellationToken);
         var clientId = request.ClientId ?? $"{caller.Organisation}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
         var secret = SecretHasher.NewSecret();
         var now = clock.GetUtcNow();
@@ -82,6 +118,8 @@ internal static partial class AdminClientsApi
             SecretHash = SecretHasher.Hash(secret),
             CreatedAt = now,
             SecretRotatedAt = now,
+            Person = request.Person ?? creator,
+            CreatedBy = creator,
         };
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -106,6 +144,57 @@ internal static partial class AdminClientsApi
         return TypedResults.Created($"/api/v1/admin/clients/{clientId}", new ClientWithSecret(View(entity), secret));
     }
 
+    /// <summary>
+    /// 200 with the client; 404; 409 <c>client-confirmed</c> (nothing to confirm: seeded, already confirmed, or acting
+    /// for its creator); 403 <c>same-person</c> when the caller is the person who created it or the person it names.
+    /// </summary>
+    private static async Task<IResult> ConfirmAsync(string clientId, HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var confirmer = await ClientPersons.OfAsync(db, caller.Subject, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var entity = await db.Clients.FirstOrDefaultAsync(c => c.ClientId == clientId && c.OrganisationId == caller.Organisation, cancellationToken);
+        if (entity is null)
+        {
+            return Problems.NotFound($"Client '{SafeText.Printable(clientId)}'");
+        }
+
+        if (entity.CreatedBy is null || entity.ConfirmedBy is not null || string.Equals(entity.Person, entity.CreatedBy, StringComparison.Ordinal))
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "client-confirmed", "Rien à confirmer / Nothing to confirm", $"Client '{clientId}' already counts as '{ClientPersons.Of(entity)}'.");
+        }
+
+        if (string.Equals(confirmer, entity.CreatedBy, StringComparison.Ordinal) || string.Equals(confirmer, entity.Person, StringComparison.Ordinal))
+        {
+            await audit.RecordAsync(AdminEvent(audit, "client.confirm-refused", entity, "denied"), cancellationToken);
+            return Problems.Create(
+                StatusCodes.Status403Forbidden,
+                "same-person",
+                "Une autre personne doit confirmer / Another person must confirm",
+                "The person who created a client, or the person it names, cannot confirm it: another admin or DPO of the organisation must.");
+        }
+
+        entity.ConfirmedBy = confirmer;
+        await audit.AppendInTransactionAsync(AdminEvent(audit, "client.confirmed", entity), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(View(entity));
+    }
+
+    private static CreateClientRequest Read(System.Text.Json.JsonElement root, List<Queries.FieldError> errors)
+    {
+        if (!Queries.RequestReader.IsObject(root, string.Empty, errors))
+        {
+            return new CreateClientRequest(null, null, null, null);
+        }
+
+        Queries.RequestReader.CheckMembers(root, string.Empty, ["clientId", "roles", "description", "person"], errors);
+        return new CreateClientRequest(
+            Queries.RequestReader.String(root, "clientId", string.Empty, errors),
+            Queries.RequestReader.Strings(root, "roles", string.Empty, errors),
+            Queries.RequestReader.String(root, "description", string.Empty, errors),
+            Queries.RequestReader.String(root, "person", string.Empty, errors));
+    }
+
     private static async Task<Results<Ok<ClientView>, ProblemHttpResult>> SetDisabledAsync(
         string clientId, bool disabled, HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken cancellationToken)
     {
@@ -114,7 +203,7 @@ internal static partial class AdminClientsApi
         var entity = await db.Clients.FirstOrDefaultAsync(c => c.ClientId == clientId && c.OrganisationId == caller.Organisation, cancellationToken);
         if (entity is null)
         {
-            return Problems.NotFound($"Client '{clientId}'");
+            return Problems.NotFound($"Client '{SafeText.Printable(clientId)}'");
         }
 
         entity.Disabled = disabled;
@@ -131,7 +220,7 @@ internal static partial class AdminClientsApi
         var entity = await db.Clients.FirstOrDefaultAsync(c => c.ClientId == clientId && c.OrganisationId == caller.Organisation, cancellationToken);
         if (entity is null)
         {
-            return Problems.NotFound($"Client '{clientId}'");
+            return Problems.NotFound($"Client '{SafeText.Printable(clientId)}'");
         }
 
         var secret = SecretHasher.NewSecret();
@@ -142,13 +231,16 @@ internal static partial class AdminClientsApi
         return TypedResults.Ok(new ClientWithSecret(View(entity), secret));
     }
 
-    private static DataClauses.Audit.AuditEvent AdminEvent(AuditService audit, string action, ClientEntity client) => audit.Create(action, "success") with
+    private static DataClauses.Audit.AuditEvent AdminEvent(AuditService audit, string action, ClientEntity client, string outcome = "success") => audit.Create(action, outcome) with
     {
         Details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["clientId"] = client.ClientId,
             ["clientOrganisation"] = client.OrganisationId,
             ["roles"] = client.Roles,
+            ["person"] = client.Person ?? client.ClientId,
+            ["createdBy"] = client.CreatedBy ?? "seed",
+            ["actsFor"] = ClientPersons.Of(client),
         },
     };
 
@@ -160,7 +252,8 @@ internal static partial class AdminClientsApi
     };
 
     private static ClientView View(ClientEntity c) =>
-        new(c.ClientId, c.OrganisationId, c.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries), c.Description, c.Disabled, c.CreatedAt, c.SecretRotatedAt);
+        new(c.ClientId, c.OrganisationId, c.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries), c.Description, c.Disabled, c.CreatedAt, c.SecretRotatedAt,
+            c.Person, c.CreatedBy, c.ConfirmedBy, ClientPersons.Of(c));
 
     private static string ToCamel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 }

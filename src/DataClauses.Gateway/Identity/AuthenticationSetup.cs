@@ -60,7 +60,7 @@ internal static class AuthenticationSetup
         return services;
     }
 
-    private static TokenValidationParameters Parameters(string issuer, string audience, TimeSpan skew) => new()
+    private static TokenValidationParameters Parameters(string? issuer, string audience, TimeSpan skew) => new()
     {
         ValidIssuer = issuer,
         ValidAudience = audience,
@@ -210,7 +210,7 @@ internal static class AuthenticationSetup
     /// Gives the built-in handler the node's keys (resolved per token by kid, refreshed on rotation), and every handler
     /// the injected clock, so that lifetimes are checked against the same time as the one tokens are issued with.
     /// </summary>
-    private sealed class BuiltInKeysPostConfigure(SigningKeys keys, TimeProvider clock) : IPostConfigureOptions<JwtBearerOptions>
+    private sealed class BuiltInKeysPostConfigure(SigningKeys keys, TimeProvider clock, PublicOrigin origin) : IPostConfigureOptions<JwtBearerOptions>
     {
         public void PostConfigure(string? name, JwtBearerOptions options)
         {
@@ -219,6 +219,11 @@ internal static class AuthenticationSetup
             if (name == BuiltInScheme)
             {
                 options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => keys.ResolveForValidation(kid);
+
+                // The issuer may be the listening address, known only once the server has started.
+                options.TokenValidationParameters.IssuerValidator = (issuer, _, _) => string.Equals(issuer, origin.Issuer, StringComparison.Ordinal)
+                    ? issuer
+                    : throw new SecurityTokenInvalidIssuerException("The token's issuer is not this node.") { InvalidIssuer = issuer };
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(new ValidatedTokenCache(clock, kid => keys.ResolveForValidation(kid).Any()));
             }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using DataClauses.Gateway.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace DataClauses.Gateway.Identity;
 
@@ -9,13 +8,12 @@ internal static class DiscoveryEndpoints
 {
     public static IEndpointRouteBuilder MapDiscoveryEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/.well-known/openid-configuration", (HttpContext http, IOptions<GatewayOptions> options) =>
+        app.MapGet("/.well-known/openid-configuration", (PublicOrigin publicOrigin) =>
         {
-            var issuer = options.Value.Identity.Issuer.TrimEnd('/');
-            var origin = $"{http.Request.Scheme}://{http.Request.Host}";
+            var origin = publicOrigin.Value;
             return Results.Json(new Dictionary<string, object>(StringComparer.Ordinal)
             {
-                ["issuer"] = options.Value.Identity.Issuer,
+                ["issuer"] = publicOrigin.Issuer,
                 ["token_endpoint"] = $"{origin}/connect/token",
                 ["jwks_uri"] = $"{origin}/.well-known/jwks.json",
                 ["grant_types_supported"] = new[] { "client_credentials" },
@@ -24,7 +22,7 @@ internal static class DiscoveryEndpoints
                 ["response_types_supported"] = new[] { "token" },
                 ["access_token_signing_alg_values_supported"] = new[] { "ES256" },
                 ["claims_supported"] = new[] { "sub", "client_id", "org", "roles", "aud", "iss", "exp", "iat", "nbf", "jti", "scope" },
-                ["service_documentation"] = $"{issuer}/api-docs",
+                ["service_documentation"] = $"{origin}/api-docs",
             });
         })
         .AllowAnonymous()

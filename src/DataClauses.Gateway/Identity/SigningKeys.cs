@@ -169,7 +169,7 @@ internal sealed partial class SigningKeys(
             {
                 var ecdsa = ECDsa.Create();
                 ecdsa.ImportPkcs8PrivateKey(Convert.FromBase64String(Protector.Unprotect(e.ProtectedPrivateKey)), out _);
-                return new LoadedKey(e, new ECDsaSecurityKey(ecdsa) { KeyId = e.KeyId });
+                return new LoadedKey(e, new ECDsaSecurityKey(new CanonicalEcdsa(ecdsa)) { KeyId = e.KeyId });
             }).ToList();
             _snapshot = new Snapshot(loaded, now);
             return _snapshot;

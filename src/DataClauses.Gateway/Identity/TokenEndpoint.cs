@@ -39,6 +39,7 @@ internal static partial class TokenEndpoint
         AuditService audit,
         TimeProvider clock,
         IOptions<GatewayOptions> options,
+        PublicOrigin origin,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -110,7 +111,7 @@ internal static partial class TokenEndpoint
         var jti = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var descriptor = new SecurityTokenDescriptor
         {
-            Issuer = identity.Issuer,
+            Issuer = origin.Issuer,
             Audience = identity.Audience,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,

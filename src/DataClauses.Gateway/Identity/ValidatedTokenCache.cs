@@ -25,6 +25,12 @@ internal sealed class ValidatedTokenCache(TimeProvider clock, Func<string?, bool
     /// <inheritdoc />
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
+        // A re-encoded (high-s) signature is refused before the cache: it must neither validate nor be remembered.
+        if (CanonicalEcdsa.HasNonCanonicalSignature(token))
+        {
+            return new TokenValidationResult { IsValid = false, Exception = new SecurityTokenInvalidSignatureException("The token's ES256 signature is not in its canonical (low-s) form.") };
+        }
+
         var now = clock.GetUtcNow().UtcDateTime;
         if (token is not null && _valid.TryGetValue(token, out var known))
         {

@@ -118,40 +118,9 @@ internal static class QueryHttp
         return errors.Count > 0 ? (null, Invalid(http, what, errors)) : (request, null);
     }
 
-    /// <summary>The body as a JSON document, or the problem: 415 for another content type, 400 for malformed JSON.</summary>
-    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            || !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))
-        {
-            return (null, Problem(
-                request.HttpContext,
-                StatusCodes.Status415UnsupportedMediaType,
-                "unsupported-media-type",
-                "Type de contenu non pris en charge / Unsupported media type",
-                "Send the request as JSON with 'Content-Type: application/json'."));
-        }
-
-        try
-        {
-            return (await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 16 }, cancellationToken), null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problem(
-                request.HttpContext,
-                StatusCodes.Status400BadRequest,
-                "invalid-json",
-                "JSON invalide / Invalid JSON",
-                "The body is not valid JSON.",
-                new Dictionary<string, object?>(StringComparer.Ordinal)
-                {
-                    ["line"] = (e.LineNumber ?? 0) + 1,
-                    ["column"] = (e.BytePositionInLine ?? 0) + 1,
-                }));
-        }
-    }
+    /// <summary>The body as a JSON document, or the problem: 415 for another content type or charset, 400 for malformed JSON (<see cref="JsonBody"/>).</summary>
+    public static Task<(JsonDocument? Document, IResult? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        JsonBody.ReadAsync(request, maxDepth: 16, cancellationToken);
 
     /// <summary>403 <c>forbidden</c> carrying the decision's effect and reasons (and any other members).</summary>
     public static IResult Denied(HttpContext http, Effect effect, IEnumerable<Reason> reasons, string detail, IDictionary<string, object?>? more = null)

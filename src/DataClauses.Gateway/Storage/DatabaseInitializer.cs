@@ -165,6 +165,7 @@ internal sealed partial class DatabaseInitializer(
                 SecretHash = SecretHasher.Hash(DemoAccounts.Secret(organisation, role)),
                 CreatedAt = now,
                 SecretRotatedAt = now,
+                Person = DemoAccounts.UserName(organisation, role),
             });
         }
 

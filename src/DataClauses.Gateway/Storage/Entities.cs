@@ -20,6 +20,15 @@ internal sealed class ClientEntity
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset SecretRotatedAt { get; set; }
+
+    /// <summary>The person the client acts for (a demo user name, an e-mail); null: the client id.</summary>
+    public string? Person { get; set; }
+
+    /// <summary>The person who created it through the admin API; null for a seeded client.</summary>
+    public string? CreatedBy { get; set; }
+
+    /// <summary>Another person who confirmed that <see cref="Person"/> is right; until then the client counts as <see cref="CreatedBy"/>.</summary>
+    public string? ConfirmedBy { get; set; }
 }
 
 /// <summary>A person's local account for the web UI (embedded default). The password is stored hashed.</summary>

@@ -49,6 +49,9 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.Disabled).HasColumnName("disabled");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.Property(x => x.SecretRotatedAt).HasColumnName("secret_rotated_at");
+            e.Property(x => x.Person).HasColumnName("person").HasMaxLength(200);
+            e.Property(x => x.CreatedBy).HasColumnName("created_by").HasMaxLength(200);
+            e.Property(x => x.ConfirmedBy).HasColumnName("confirmed_by").HasMaxLength(200);
             e.HasIndex(x => x.OrganisationId);
         });
 

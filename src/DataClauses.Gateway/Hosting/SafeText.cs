@@ -1,0 +1,52 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DataClauses.Gateway.Hosting;
+
+/// <summary>
+/// Client-supplied text made safe to write in a log line or a message (no forged lines: control characters are
+/// escaped), and the early refusal of identifiers in paths that no resource could have.
+/// </summary>
+internal static partial class SafeText
+{
+    /// <summary>The value with control characters and lone surrogates escaped (<c>\u000a</c>), cut at <paramref name="max"/> characters.</summary>
+    public static string Printable(string value, int max = 100)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var builder = new StringBuilder(Math.Min(value.Length, max) + 8);
+        foreach (var c in value.Length > max ? value[..max] : value)
+        {
+            builder.Append(char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        }
+
+        return value.Length > max ? builder.Append('…').ToString() : builder.ToString();
+    }
+
+    /// <summary>
+    /// Refuses, before any endpoint runs, a request whose path parameters (dataset ids, versions, client and extract
+    /// ids) are not identifiers: 400 <c>invalid-identifier</c> naming the parameter. No resource has such an id, and
+    /// no log line or audit event can then receive a forged line break from a path.
+    /// </summary>
+    public static IApplicationBuilder UseIdentifierCheck(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        foreach (var (name, value) in context.Request.RouteValues)
+        {
+            if (value is string text && !Identifier().IsMatch(text))
+            {
+                var problem = Problems.Create(
+                    StatusCodes.Status400BadRequest,
+                    "invalid-identifier",
+                    "Identifiant invalide / Invalid identifier",
+                    $"The path parameter '{name}' must be 1 to 200 letters, digits, '.', '_', '-' or ':' starting with a letter or digit, not '{Printable(text)}'.",
+                    new Dictionary<string, object?>(StringComparer.Ordinal) { ["parameter"] = name, ["correlationId"] = CorrelationId.Of(context) });
+                await problem.ExecuteAsync(context);
+                return;
+            }
+        }
+
+        await next(context);
+    });
+
+    [GeneratedRegex("^[0-9A-Za-z][0-9A-Za-z._:-]{0,199}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Identifier();
+}
