@@ -42,7 +42,7 @@ SELECT format('ALTER DATABASE %I OWNER TO %I', current_database(), :'owner_role'
 ALTER SCHEMA public OWNER TO :"owner_role";
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database()) \gexec
-SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', current_database(), :'runtime_role') \gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'runtime_role') \gexec
 
 -- Durable commits are required by the audit chain's guarantees: they are PostgreSQL's defaults; compose.yaml and
 -- the Helm chart pass them on the server's command line rather than by ALTER SYSTEM here.
