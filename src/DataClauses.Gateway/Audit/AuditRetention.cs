@@ -52,6 +52,7 @@ internal sealed partial class AuditRetention(
     /// <summary>Removes the events older than the retention period (nothing when none is due).</summary>
     public async Task<PurgeResult> PurgeAsync(CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.Source.StartActivity(Telemetry.Spans.AuditPurge);
         var cutoff = Cutoff();
         var (key, keyId) = await signingKeys.GetSigningKeyAsync(cancellationToken);
         await using var scope = scopes.CreateAsyncScope();

@@ -58,7 +58,8 @@ public sealed class GatewayHost : IAsyncDisposable
         StorageProvider provider,
         IReadOnlyDictionary<string, string?>? settings = null,
         TestDatabase? database = null,
-        TestClock? clock = null)
+        TestClock? clock = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var ownsDatabase = database is null;
         database ??= await TestDatabase.CreateAsync(provider);
@@ -66,7 +67,7 @@ public sealed class GatewayHost : IAsyncDisposable
         WebApplication? app = null;
         try
         {
-            app = Build(database, clock, settings);
+            app = Build(database, clock, settings, configure);
             await GatewayApp.InitialiseAsync(app);
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
@@ -90,7 +91,7 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>Builds (without starting) an application with the test defaults and these settings.</summary>
-    public static WebApplication Build(TestDatabase? database, TestClock clock, IReadOnlyDictionary<string, string?>? settings)
+    public static WebApplication Build(TestDatabase? database, TestClock clock, IReadOnlyDictionary<string, string?>? settings, Action<WebApplicationBuilder>? configure = null)
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
@@ -128,6 +129,8 @@ public sealed class GatewayHost : IAsyncDisposable
             {
                 builder.Logging.ClearProviders();
             }
+
+            configure?.Invoke(builder);
         });
     }
 
