@@ -123,6 +123,7 @@ public static partial class GatewayApp
         app.MapAdminClientsApi();
         app.MapCatalog();
         app.MapCatalogApi();
+        app.MapContractsApi();
         app.MapQueries();
         app.MapAuditApi();
         app.MapExtracts();

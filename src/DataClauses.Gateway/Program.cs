@@ -1,5 +1,3 @@
 using DataClauses.Gateway;
 
-var app = GatewayApp.Build(args);
-await GatewayApp.InitialiseAsync(app);
-await app.RunAsync();
+return await GatewayApp.RunAsync(args);

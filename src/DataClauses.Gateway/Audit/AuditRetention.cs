@@ -52,6 +52,7 @@ internal sealed partial class AuditRetention(
     /// <summary>Removes the events older than the retention period (nothing when none is due).</summary>
     public async Task<PurgeResult> PurgeAsync(CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.Source.StartActivity(Telemetry.Spans.AuditPurge);
         var cutoff = Cutoff();
         var (key, keyId) = await signingKeys.GetSigningKeyAsync(cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
@@ -106,19 +107,16 @@ internal sealed partial class AuditRetention(
         var signed = AuditCheckpoint.Sign(options.Value.NodeId, position, verification.HeadHash, checkpoints.Now(), keyId, key.ECDsa, AuditCheckpoint.Anchor);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await DistributedLock.AcquireForTransactionAsync(db, AuditCheckpoints.LockKey, cancellationToken);
-        var below = (position + 1).ToString(CultureInfo.InvariantCulture);
-        if (db.IsPostgreSql)
-        {
-            // The trigger lets DELETE through below an anchor only for this transaction's setting (M0004).
-            await db.Database.ExecuteSqlAsync($"SELECT set_config('dataclauses.audit_purge_below', {below}, true)", cancellationToken);
-        }
-
         db.AuditCheckpoints.Add(AuditLedger.ToEntity(signed));
         await db.SaveChangesAsync(cancellationToken);
         long removed;
         if (db.IsPostgreSql)
         {
-            removed = await db.Database.ExecuteSqlAsync($"DELETE FROM audit_events WHERE sequence <= {position}", cancellationToken);
+            // The runtime role holds no DELETE on audit_events: the owner's function deletes below the stored anchor
+            // only, under the setting the trigger checks (M0004, M0005).
+            removed = await db.Database
+                .SqlQuery<long>($"SELECT audit_purge_below_anchor({position}) AS \"Value\"")
+                .SingleAsync(cancellationToken);
         }
         else
         {

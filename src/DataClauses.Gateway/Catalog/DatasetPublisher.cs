@@ -168,7 +168,7 @@ internal sealed partial class DatasetPublisher(
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(body);
         var started = clock.GetTimestamp();
-        using var activity = Telemetry.Source.StartActivity("dataset.publish");
+        using var activity = Telemetry.Source.StartActivity(Telemetry.Spans.Import);
         activity?.SetTag("dataclauses.dataset", datasetId);
         activity?.SetTag("dataclauses.version", version);
         var attempt = new Attempt(caller, datasetId, version);

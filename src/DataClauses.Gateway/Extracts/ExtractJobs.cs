@@ -179,6 +179,8 @@ internal sealed partial class ExtractJobs(
     /// <summary>Produces one extract if it can claim it; true when it made it ready.</summary>
     internal async Task<bool> ProduceAsync(string id, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.Source.StartActivity(Telemetry.Spans.ExtractProduction);
+        activity?.SetTag("dataclauses.extract", id);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
         var now = clock.GetUtcNow();
@@ -442,6 +444,8 @@ internal sealed partial class ExtractJobs(
     /// <summary>Deletes an expired extract's files and verifies it, with the status and the audit event, in one transaction.</summary>
     private async Task<bool> PurgeAsync(string id, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.Source.StartActivity(Telemetry.Spans.ExtractPurge);
+        activity?.SetTag("dataclauses.extract", id);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
         var now = clock.GetUtcNow();

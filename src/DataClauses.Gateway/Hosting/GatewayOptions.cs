@@ -96,8 +96,14 @@ public sealed class StorageOptions
     /// <summary>Folder for the SQLite file and other local state, relative to the content root.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Run migrations at start (otherwise run <c>--migrate</c> once).</summary>
+    /// <summary>Run pending migrations at start (otherwise run <c>--migrate</c> as the owner; a start with pending migrations then fails).</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>
+    /// PostgreSQL: the least-privilege role the gateway runs as; <c>--migrate</c> grants it what it needs and nothing
+    /// more (no UPDATE, DELETE or TRUNCATE on the audit tables). Unset: no grants.
+    /// </summary>
+    public string? RuntimeRole { get; set; }
 
     /// <summary>
     /// A PKCS#12 file (certificate with its RSA private key) that encrypts the Data Protection key ring stored in the
@@ -204,6 +210,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.Storage.Provider == StorageProviders.PostgreSql && string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
         {
             errors.Add("DataClauses:Storage:ConnectionString is required with the PostgreSQL provider.");
+        }
+
+        if (options.Storage.RuntimeRole is { } role && !Storage.RuntimeRoleGrants.IsRoleName(role))
+        {
+            errors.Add($"DataClauses:Storage:RuntimeRole must be a plain PostgreSQL role name (letters, digits, _), not '{role}'.");
         }
 
         if (options.PublicOrigin is not null && !IsOrigin(options.PublicOrigin))

@@ -1,15 +1,30 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace DataClauses.Gateway.Hosting;
 
-/// <summary>The gateway's traces and metrics, and their OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.</summary>
+/// <summary>
+/// The gateway's traces, metrics and logs through OpenTelemetry's hosting integration (<c>AddOpenTelemetry()</c>):
+/// ASP.NET Core, HttpClient and Npgsql instrumentation plus the gateway's own spans and meters, exported by OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Nothing is collected otherwise (no listener, no cost per request), unless
+/// <c>DataClauses:Telemetry:Enabled</c> turns collection on for an exporter added by the host (the tests' in-memory one).
+/// </summary>
+/// <remarks>
+/// What goes into attributes: identifiers of datasets, versions, contracts, clauses and effects — never a token, a
+/// secret, a request body or a data row. ASP.NET Core and HttpClient instrumentation redact query strings by default
+/// and record no headers; Npgsql records the statement text, which the gateway always parameterises.
+/// </remarks>
 internal static class Telemetry
 {
     public const string Name = "DataClauses.Gateway";
+
+    /// <summary>The configuration key that turns collection on without an OTLP endpoint.</summary>
+    public const string EnabledKey = "DataClauses:Telemetry:Enabled";
 
     public static readonly ActivitySource Source = new(Name);
 
@@ -27,36 +42,47 @@ internal static class Telemetry
 
     public static readonly Histogram<double> ImportRate = Meter.CreateHistogram<double>("dataclauses.import_rate", unit: "{row}/s", description: "Import speed of each publication.");
 
+    /// <summary>Span names of the gateway's own work.</summary>
+    public static class Spans
+    {
+        public const string Decision = "dataclauses.decision";
+        public const string CubeBuild = "dataclauses.cube.build";
+        public const string Import = "dataset.publish";
+        public const string ExtractProduction = "dataclauses.extract.produce";
+        public const string ExtractPurge = "dataclauses.extract.purge";
+        public const string AuditPurge = "dataclauses.audit.purge";
+    }
+
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        if (string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!otlp && !configuration.GetValue<bool>(EnabledKey))
         {
             return services;
         }
 
-        // OpenTelemetry.Extensions.Hosting is not available here: build the providers and let the container dispose them.
-        services.AddSingleton(_ => Sdk.CreateTracerProviderBuilder()
-            .AddSource("Microsoft.AspNetCore", Name)
-            .AddOtlpExporter()
-            .Build());
-        services.AddSingleton(_ => Sdk.CreateMeterProviderBuilder()
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", Name)
-            .AddOtlpExporter()
-            .Build());
-        services.AddHostedService<TelemetryStarter>();
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(Name))
+            .WithTracing(tracing => tracing
+                .AddSource(Name)
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
+            .WithMetrics(metrics => metrics
+                .AddMeter(Name)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddNpgsqlInstrumentation())
+            .WithLogging();
+        if (otlp)
+        {
+            // Reads OTEL_EXPORTER_OTLP_ENDPOINT (and _PROTOCOL, _HEADERS) for traces, metrics and logs.
+            telemetry.UseOtlpExporter();
+        }
+
         return services;
     }
 
-    /// <summary>Resolves the providers at start so that listening begins before the first request.</summary>
-    private sealed class TelemetryStarter(IServiceProvider services) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            _ = services.GetService<TracerProvider>();
-            _ = services.GetService<MeterProvider>();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
+    /// <summary>Health probes every few seconds would drown the traces.</summary>
+    private static bool IsProbe(PathString path) => path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz");
 }

@@ -48,6 +48,9 @@ internal sealed partial class CubeStore(GatewayDbContext db, TimeProvider clock,
             return stored;
         }
 
+        using var activity = Telemetry.Source.StartActivity(Telemetry.Spans.CubeBuild);
+        activity?.SetTag("dataclauses.dataset", key.DatasetId);
+        activity?.SetTag("dataclauses.clause", key.ClauseId);
         var started = clock.GetTimestamp();
         ProtectedCube? built = null;
         if (!db.IsPostgreSql)

@@ -51,8 +51,11 @@ internal sealed class QueryService(ContractCatalog contracts, IPublishedDatasets
     /// <summary>Decides at the injected clock's instant; counts the decision by effect.</summary>
     public Decision Decide(DecisionRequest request)
     {
+        using var activity = Telemetry.Source.StartActivity(Telemetry.Spans.Decision);
         var decision = DecisionEngine.Decide(contracts.Contracts, request, clock.GetUtcNow());
         Telemetry.Decisions.Add(1, new KeyValuePair<string, object?>("dataclauses.effect", decision.Effect.ToWire()));
+        activity?.SetTag("dataclauses.effect", decision.Effect.ToWire());
+        activity?.SetTag("dataclauses.contract", decision.Contract?.Id);
         return decision;
     }
 

@@ -36,10 +36,7 @@ internal sealed partial class DatabaseInitializer(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
-            if (options.Value.Storage.MigrateOnStart)
-            {
-                await MigrateAsync(db, cancellationToken);
-            }
+            await EnsureSchemaAsync(db, options.Value.Storage.MigrateOnStart, cancellationToken);
 
             if (db is SqliteGatewayDbContext)
             {
@@ -86,6 +83,29 @@ internal sealed partial class DatabaseInitializer(
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// A current schema needs no DDL right (a least-privilege runtime role starts on it); a schema behind the code is
+    /// migrated when <paramref name="migrate"/> is on, and otherwise stops the start with what to run.
+    /// </summary>
+    private static async Task EnsureSchemaAsync(GatewayDbContext db, bool migrate, CancellationToken cancellationToken)
+    {
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        if (!migrate)
+        {
+            throw new InvalidOperationException(
+                $"The database schema is behind the gateway: {pending.Count} migration(s) pending ({string.Join(", ", pending)}). "
+                + "Run 'dotnet DataClauses.Gateway.dll --migrate' as the migration owner, or set DataClauses:Storage:MigrateOnStart=true.");
+        }
+
+        await MigrateAsync(db, cancellationToken);
+    }
+
+    /// <summary>Applies pending migrations (on PostgreSQL under an advisory lock, so that one replica migrates).</summary>
     public static async Task MigrateAsync(GatewayDbContext db, CancellationToken cancellationToken)
     {
         if (db.IsPostgreSql)

@@ -95,7 +95,10 @@ public enum RetentionEnd
     /// <summary>The file is deleted.</summary>
     Delete,
 
-    /// <summary>The file is replaced by an anonymised (coarser) version.</summary>
+    /// <summary>
+    /// The contract asks for anonymisation at the end. The gateway keeps no anonymised copy: it deletes the files at the
+    /// deadline, as for <see cref="Delete"/> (nothing left satisfies anonymisation).
+    /// </summary>
     Anonymise,
 }
 

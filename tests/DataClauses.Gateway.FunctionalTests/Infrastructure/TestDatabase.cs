@@ -13,6 +13,7 @@ namespace DataClauses.Gateway.FunctionalTests.Infrastructure;
 public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly string? _adminConnectionString;
+    private bool _view;
 
     private TestDatabase(StorageProvider provider, string directory, string connectionString, string? adminConnectionString, string? name)
     {
@@ -66,6 +67,16 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(provider, directory, builder.ConnectionString, admin, name);
     }
 
+    /// <summary>
+    /// The same PostgreSQL database reached as another login role (the deployment's owner and runtime roles); disposing
+    /// the view drops nothing.
+    /// </summary>
+    public TestDatabase As(string userName)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = userName };
+        return new TestDatabase(Provider, Directory, builder.ConnectionString, null, Name) { _view = true };
+    }
+
     /// <summary>Opens a connection of its own (not the gateway's pool) to read or change the database directly.</summary>
     public async Task<DbConnection> OpenAsync()
     {
@@ -111,6 +122,12 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_view)
+        {
+            NpgsqlConnection.ClearPool(new NpgsqlConnection(ConnectionString));
+            return;
+        }
+
         if (_adminConnectionString is not null && Name is not null)
         {
             NpgsqlConnection.ClearPool(new NpgsqlConnection(ConnectionString));
