@@ -90,6 +90,7 @@ public static partial class GatewayApp
         services.AddSingleton<IPublishedDatasets, PublishedDatasets>();
         services.AddQueries();
         services.AddExtracts();
+        services.AddGatewayAuthorizationServer(builder.Configuration);
         services.AddGatewayAuthentication(builder.Configuration);
         services.AddGatewayRateLimits(builder.Configuration);
         services.AddGatewayHealthChecks();
@@ -102,6 +103,9 @@ public static partial class GatewayApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCorrelationId();
+
+        // Before authentication: OpenIddict authenticates clients at the token endpoint inside UseAuthentication.
+        app.UseTokenRateLimiter();
         app.UseAuthentication();
         app.UseGatewayRateLimiter();
         app.UseAuthorization();
@@ -114,8 +118,7 @@ public static partial class GatewayApp
             o.DocumentTitle = "DataClauses API";
         });
         app.MapGatewayHealthChecks();
-        app.MapTokenEndpoint();
-        app.MapDiscoveryEndpoints();
+        app.MapAuthorizationServer();
         app.MapAdminClientsApi();
         app.MapCatalog();
         app.MapCatalogApi();

@@ -109,8 +109,11 @@ public static class StorageProviders
 /// <summary>Token issuing and validation.</summary>
 public sealed class IdentityOptions
 {
-    /// <summary>The built-in issuer's identifier (<c>iss</c>).</summary>
-    public string Issuer { get; set; } = "http://127.0.0.1:5080";
+    /// <summary>
+    /// The built-in issuer's identifier (<c>iss</c>, an absolute URI). Unset, it is the origin the request was served on
+    /// (OpenIddict's default); set it behind a reverse proxy so that every replica and every host name issues the same.
+    /// </summary>
+    public string? Issuer { get; set; }
 
     /// <summary>The audience access tokens are issued for and checked against.</summary>
     public string Audience { get; set; } = "dataclauses-api";
@@ -191,9 +194,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         var identity = options.Identity;
-        if (string.IsNullOrWhiteSpace(identity.Issuer))
+        if (identity.Issuer is { Length: > 0 } issuer
+            && (!Uri.TryCreate(issuer, UriKind.Absolute, out var issuerUri) || issuerUri.Scheme is not ("http" or "https") || issuerUri.Query.Length > 0 || issuerUri.Fragment.Length > 0))
         {
-            errors.Add("DataClauses:Identity:Issuer is required.");
+            errors.Add($"DataClauses:Identity:Issuer must be an absolute http(s) URI without query or fragment, not '{issuer}'.");
         }
 
         if (string.IsNullOrWhiteSpace(identity.Audience))
@@ -230,7 +234,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 errors.Add($"{prefix}:Issuer is required.");
             }
-            else if (string.Equals(external.Issuer, identity.Issuer, StringComparison.Ordinal))
+            else if (identity.Issuer is not null && Identity.AuthenticationSetup.IssuerForms(identity.Issuer).Contains(external.Issuer, StringComparer.Ordinal))
             {
                 errors.Add($"{prefix}:Issuer must differ from the built-in issuer.");
             }

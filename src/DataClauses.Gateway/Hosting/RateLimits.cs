@@ -3,6 +3,7 @@ using System.Text;
 using System.Threading.RateLimiting;
 using DataClauses.Gateway.Identity;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace DataClauses.Gateway.Hosting;
 
@@ -17,30 +18,7 @@ internal static class RateLimits
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = async (context, cancellationToken) =>
-            {
-                var http = context.HttpContext;
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-                {
-                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-
-                var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails =
-                    {
-                        Status = 429,
-                        Type = Problems.TypeBase + "too-many-requests",
-                        Title = "Trop de requêtes / Too many requests",
-                        Detail = "Slow down and retry after the delay given in Retry-After.",
-                    },
-                });
-            };
-            o.AddPolicy(TokenEndpoint.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                "token:" + TokenClientKey(http),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = WriteRejectionAsync;
             o.AddPolicy(Api, http => RateLimitPartition.GetTokenBucketLimiter(
                 "api:" + (http.User.FindFirst(ClaimNames.Subject)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
                 _ => new TokenBucketRateLimiterOptions
@@ -52,33 +30,80 @@ internal static class RateLimits
                     AutoReplenishment = true,
                 }));
         });
+
+        // The token endpoint's limit runs before authentication, where OpenIddict checks client secrets and assertions.
+        services.AddSingleton(new TokenRateLimit(new RateLimiterOptions
+        {
+            RejectionStatusCode = StatusCodes.Status429TooManyRequests,
+            OnRejected = WriteRejectionAsync,
+            GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetFixedWindowLimiter(
+                "token:" + TokenClientKey(http),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })),
+        }));
         return services;
     }
 
+    private static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var http = context.HttpContext;
+        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails =
+            {
+                Status = 429,
+                Type = Problems.TypeBase + "too-many-requests",
+                Title = "Trop de requêtes / Too many requests",
+                Detail = "Slow down and retry after the delay given in Retry-After.",
+            },
+        });
+    }
+
     /// <summary>
-    /// The rate limiter, preceded on the token endpoint by reading the form: client_secret_post names the client in the
-    /// body, and a partition key is computed synchronously. The form feature keeps the parsed form, so the endpoint
-    /// reads it again for free.
+    /// The token endpoint's rate limit, preceded by reading the form: client_secret_post names the client in the body, and
+    /// a partition key is computed synchronously. The form feature keeps the parsed form, so OpenIddict reads it again for
+    /// free. It must run before authentication: OpenIddict authenticates the client there, so a limit placed after it
+    /// would let secret guesses through unlimited.
     /// </summary>
+    public static IApplicationBuilder UseTokenRateLimiter(this IApplicationBuilder app)
+    {
+        var limit = app.ApplicationServices.GetRequiredService<TokenRateLimit>();
+        return app.UseWhen(
+            context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(AuthorizationServer.TokenPath, StringComparison.OrdinalIgnoreCase),
+            branch =>
+            {
+                branch.Use(async (context, next) =>
+                {
+                    if (context.Request.HasFormContentType)
+                    {
+                        try
+                        {
+                            await context.Request.ReadFormAsync(context.RequestAborted);
+                        }
+                        catch (InvalidDataException)
+                        {
+                            // A malformed form: limited by address; OpenIddict answers invalid_request.
+                        }
+                    }
+
+                    await next(context);
+                });
+                branch.UseRateLimiter(limit.Options);
+            });
+    }
+
+    /// <summary>The token endpoint's limiter options (a separate middleware instance, placed before authentication).</summary>
+    private sealed record TokenRateLimit(RateLimiterOptions Options);
+
+    /// <summary>The API's rate limits (after authentication: partitions are per subject).</summary>
     public static IApplicationBuilder UseGatewayRateLimiter(this IApplicationBuilder app)
     {
-        app.Use(async (context, next) =>
-        {
-            if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(TokenEndpoint.Path, StringComparison.OrdinalIgnoreCase)
-                && context.Request.HasFormContentType)
-            {
-                try
-                {
-                    await context.Request.ReadFormAsync(context.RequestAborted);
-                }
-                catch (InvalidDataException)
-                {
-                    // A malformed form: limited by address; the endpoint answers invalid_request.
-                }
-            }
-
-            await next(context);
-        });
         return app.UseRateLimiter();
     }
 

@@ -61,7 +61,7 @@ internal static partial class AdminClientsApi
     }
 
     private static async Task<Results<Created<ClientWithSecret>, ProblemHttpResult>> CreateAsync(
-        CreateClientRequest request, HttpContext http, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
+        CreateClientRequest request, HttpContext http, GatewayDbContext db, ClientApplications applications, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new CreateClientValidator().Validate(request);
         if (!validation.IsValid)
@@ -79,7 +79,6 @@ internal static partial class AdminClientsApi
             OrganisationId = caller.Organisation,
             Roles = string.Join(' ', request.Roles!.Distinct(StringComparer.Ordinal)),
             Description = request.Description,
-            SecretHash = SecretHasher.Hash(secret),
             CreatedAt = now,
             SecretRotatedAt = now,
         };
@@ -93,10 +92,12 @@ internal static partial class AdminClientsApi
         db.Clients.Add(entity);
         try
         {
+            // Saves the client with its application (one DbContext), then the audit event, in one transaction.
+            await applications.CreateAsync(entity, secret, keys: null, cancellationToken);
             await audit.AppendInTransactionAsync(AdminEvent(audit, "client.created", entity), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        catch (Exception ex) when (ex is DbUpdateException update && IsUniqueViolation(update) || ex is OpenIddict.Abstractions.OpenIddictExceptions.ValidationException)
         {
             // Another request created the same id between the check above and this insert (PostgreSQL, read committed).
             await transaction.RollbackAsync(CancellationToken.None);
@@ -124,7 +125,7 @@ internal static partial class AdminClientsApi
     }
 
     private static async Task<Results<Ok<ClientWithSecret>, ProblemHttpResult>> RotateSecretAsync(
-        string clientId, HttpContext http, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
+        string clientId, HttpContext http, GatewayDbContext db, ClientApplications applications, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -135,8 +136,8 @@ internal static partial class AdminClientsApi
         }
 
         var secret = SecretHasher.NewSecret();
-        entity.SecretHash = SecretHasher.Hash(secret);
         entity.SecretRotatedAt = clock.GetUtcNow();
+        await applications.RotateSecretAsync(clientId, secret, cancellationToken);
         await audit.AppendInTransactionAsync(AdminEvent(audit, "client.secret-rotated", entity), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new ClientWithSecret(View(entity), secret));

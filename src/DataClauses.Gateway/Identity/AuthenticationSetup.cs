@@ -8,7 +8,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace DataClauses.Gateway.Identity;
 
 /// <summary>
-/// JWT bearer validation: the built-in issuer's tokens with the node's keys, and configured external issuers
+/// JWT bearer validation, local and cached (no call to the authorization server per request): the built-in issuer's
+/// tokens (OpenIddict, see <see cref="AuthorizationServer"/>) with the node's keys, and configured external issuers
 /// (Keycloak, ProConnect…) with their own keys and claim mapping. A policy scheme picks the handler by <c>iss</c>.
 /// </summary>
 internal static class AuthenticationSetup
@@ -60,9 +61,9 @@ internal static class AuthenticationSetup
         return services;
     }
 
-    private static TokenValidationParameters Parameters(string issuer, string audience, TimeSpan skew) => new()
+    private static TokenValidationParameters Parameters(string? issuer, string audience, TimeSpan skew) => new()
     {
-        ValidIssuer = issuer,
+        ValidIssuers = issuer is null ? null : IssuerForms(issuer),
         ValidAudience = audience,
         ValidateIssuer = true,
         ValidateAudience = true,
@@ -75,6 +76,28 @@ internal static class AuthenticationSetup
         NameClaimType = ClaimNames.Subject,
         RoleClaimType = ClaimNames.Roles,
     };
+
+    /// <summary>
+    /// An issuer as configured and as OpenIddict writes it (<c>Uri.AbsoluteUri</c>: a bare origin gains a trailing slash);
+    /// both are the same issuer (RFC 3986 §6.2.3).
+    /// </summary>
+    internal static string[] IssuerForms(string issuer)
+    {
+        var uri = new Uri(issuer, UriKind.Absolute);
+        return [.. new[] { issuer, uri.AbsoluteUri, uri.AbsoluteUri.TrimEnd('/') }.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>With no configured issuer, the built-in issuer is the origin the request came to (as OpenIddict issues).</summary>
+    private static string ValidateServingOrigin(string issuer, IHttpContextAccessor accessor)
+    {
+        var request = accessor.HttpContext?.Request;
+        if (request is not null && IssuerForms($"{request.Scheme}://{request.Host}/").Contains(issuer, StringComparer.Ordinal))
+        {
+            return issuer;
+        }
+
+        throw new SecurityTokenInvalidIssuerException("The token's issuer is not this node.") { InvalidIssuer = issuer };
+    }
 
     private static JwtBearerEvents Events() => new()
     {
@@ -210,7 +233,7 @@ internal static class AuthenticationSetup
     /// Gives the built-in handler the node's keys (resolved per token by kid, refreshed on rotation), and every handler
     /// the injected clock, so that lifetimes are checked against the same time as the one tokens are issued with.
     /// </summary>
-    private sealed class BuiltInKeysPostConfigure(SigningKeys keys, TimeProvider clock) : IPostConfigureOptions<JwtBearerOptions>
+    private sealed class BuiltInKeysPostConfigure(SigningKeys keys, TimeProvider clock, IHttpContextAccessor accessor) : IPostConfigureOptions<JwtBearerOptions>
     {
         public void PostConfigure(string? name, JwtBearerOptions options)
         {
@@ -219,6 +242,11 @@ internal static class AuthenticationSetup
             if (name == BuiltInScheme)
             {
                 options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => keys.ResolveForValidation(kid);
+                if (options.TokenValidationParameters.ValidIssuers is null)
+                {
+                    options.TokenValidationParameters.IssuerValidator = (issuer, _, _) => ValidateServingOrigin(issuer, accessor);
+                }
+
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(new ValidatedTokenCache(clock, kid => keys.ResolveForValidation(kid).Any()));
             }
