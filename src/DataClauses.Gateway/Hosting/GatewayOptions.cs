@@ -234,7 +234,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 errors.Add($"{prefix}:Issuer is required.");
             }
-            else if (identity.Issuer is not null && Identity.AuthenticationSetup.IssuerForms(identity.Issuer).Contains(external.Issuer, StringComparer.Ordinal))
+            else if (identity.Issuer is { Length: > 0 } && Uri.IsWellFormedUriString(identity.Issuer, UriKind.Absolute) && Identity.AuthenticationSetup.IssuerForms(identity.Issuer).Contains(external.Issuer, StringComparer.Ordinal))
             {
                 errors.Add($"{prefix}:Issuer must differ from the built-in issuer.");
             }

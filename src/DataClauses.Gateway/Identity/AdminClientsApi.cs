@@ -31,11 +31,14 @@ internal static partial class AdminClientsApi
     /// <summary>A client as the admin API shows it (never its secret or hash).</summary>
     internal sealed record ClientView(string ClientId, string Organisation, IReadOnlyList<string> Roles, string? Description, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset SecretRotatedAt);
 
-    /// <summary>A client and its secret, returned once at creation or rotation.</summary>
-    internal sealed record ClientWithSecret(ClientView Client, string ClientSecret);
+    /// <summary>A client and its secret, returned once at creation or rotation (none for a client that signs assertions).</summary>
+    internal sealed record ClientWithSecret(ClientView Client, string? ClientSecret);
 
-    /// <summary>What an admin sends to create a client.</summary>
-    internal sealed record CreateClientRequest(string? ClientId, IReadOnlyList<string>? Roles, string? Description);
+    /// <summary>
+    /// What an admin sends to create a client. With <c>jwks</c> (the partner's public keys, RFC 7517), the client
+    /// authenticates with <c>private_key_jwt</c> assertions (RFC 7523) instead of a shared secret, and none is issued.
+    /// </summary>
+    internal sealed record CreateClientRequest(string? ClientId, IReadOnlyList<string>? Roles, string? Description, System.Text.Json.JsonElement? Jwks = null);
 
     internal sealed partial class CreateClientValidator : AbstractValidator<CreateClientRequest>
     {
@@ -47,6 +50,24 @@ internal static partial class AdminClientsApi
             RuleForEach(r => r.Roles).Must(role => Identity.Roles.All.Contains(role, StringComparer.Ordinal))
                 .WithMessage(r => $"roles must be among: {string.Join(", ", Identity.Roles.All)}.");
             RuleFor(r => r.Description).MaximumLength(500);
+            RuleFor(r => r.Jwks).Must(jwks => jwks is null || PublicKeys(jwks.Value) is not null)
+                .WithMessage("jwks must be a JSON Web Key Set of public signing keys (EC or RSA, no private parts).");
+        }
+
+        /// <summary>The partner's keys, when they form a set of public EC or RSA signing keys; null otherwise.</summary>
+        public static Microsoft.IdentityModel.Tokens.JsonWebKeySet? PublicKeys(System.Text.Json.JsonElement jwks)
+        {
+            try
+            {
+                var set = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(jwks.GetRawText());
+                return set.Keys.Count > 0 && set.Keys.All(k => k.Kty is "EC" or "RSA" && !k.HasPrivateKey && k.Use is null or "sig")
+                    ? set
+                    : null;
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
         }
 
         [GeneratedRegex("^[a-z0-9][a-z0-9._-]{2,99}$", RegexOptions.CultureInvariant)]
@@ -71,7 +92,8 @@ internal static partial class AdminClientsApi
 
         var caller = Caller.From(http.User);
         var clientId = request.ClientId ?? $"{caller.Organisation}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
-        var secret = SecretHasher.NewSecret();
+        var keys = request.Jwks is { } jwks ? CreateClientValidator.PublicKeys(jwks) : null;
+        var secret = keys is null ? SecretHasher.NewSecret() : null;
         var now = clock.GetUtcNow();
         var entity = new ClientEntity
         {
@@ -93,7 +115,7 @@ internal static partial class AdminClientsApi
         try
         {
             // Saves the client with its application (one DbContext), then the audit event, in one transaction.
-            await applications.CreateAsync(entity, secret, keys: null, cancellationToken);
+            await applications.CreateAsync(entity, secret, keys, cancellationToken);
             await audit.AppendInTransactionAsync(AdminEvent(audit, "client.created", entity), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -75,7 +75,8 @@ internal sealed partial class AuditTokenResponse(
 
     private async Task AuditRejectedAsync(HttpContext http, OpenIddictRequest? request, CancellationToken cancellationToken)
     {
-        var clientId = request?.ClientId is { Length: > 0 and <= 100 } id ? id : null;
+        // With private_key_jwt the client is named by the assertion's issuer (unverified here: it was refused).
+        var clientId = (request?.ClientId ?? IssuerOf(request?.ClientAssertion)) is { Length: > 0 and <= 100 } id ? id : null;
         var reason = http.Items[AuthorizationServer.RejectionReasonItem] as string ?? await ReasonAsync(request, clientId, cancellationToken);
         var auditEvent = audit.Create("token.rejected", "failure") with
         {
@@ -101,6 +102,24 @@ internal sealed partial class AuditTokenResponse(
         return request!.ClientAssertion is not null ? "invalid client assertion"
             : request.ClientSecret is null ? "no client credentials"
             : "wrong secret";
+    }
+
+    private static string? IssuerOf(string? assertion)
+    {
+        var handler = new JsonWebTokenHandler();
+        if (assertion is null || !handler.CanReadToken(assertion))
+        {
+            return null;
+        }
+
+        try
+        {
+            return handler.ReadJsonWebToken(assertion).Issuer;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static string AuthMethodOf(OpenIddictRequest? request, HttpContext http) =>

@@ -28,7 +28,7 @@ internal static class AuthenticationSetup
         {
             o.MapInboundClaims = false;
             o.RequireHttpsMetadata = false;
-            o.TokenValidationParameters = Parameters(identity.Issuer, identity.Audience, identity.ClockSkew);
+            o.TokenValidationParameters = Parameters(string.IsNullOrWhiteSpace(identity.Issuer) ? null : identity.Issuer, identity.Audience, identity.ClockSkew);
             o.TokenValidationParameters.ValidTypes = ["at+jwt"];
             o.Events = Events();
         });

@@ -97,7 +97,9 @@ internal static partial class AuthorizationServer
                     .SetType(OpenIddictServerHandlerType.Custom));
                 o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b
                     .UseScopedHandler<AuditTokenResponse>()
-                    .SetOrder(int.MinValue + 50_000)
+
+                    // After WWW-Authenticate is written (it would carry the problem's fields), before the JSON body is.
+                    .SetOrder(OpenIddictServerAspNetCoreHandlers.AttachWwwAuthenticateHeader<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor.Order + 1)
                     .SetType(OpenIddictServerHandlerType.Custom));
             });
         return services;

@@ -31,8 +31,8 @@ public sealed class GatewayHost : IAsyncDisposable
         Http = CreateClient();
     }
 
-    /// <summary>The issuer configured for test hosts.</summary>
-    public const string Issuer = "https://gateway.test";
+    /// <summary>The issuer configured for test hosts (as OpenIddict normalises it: an origin ends with a slash).</summary>
+    public const string Issuer = "https://gateway.test/";
 
     /// <summary>The audience configured for test hosts.</summary>
     public const string Audience = "dataclauses-api";

@@ -48,6 +48,33 @@ public abstract class TwoGatewaysTests
     }
 
     [Fact]
+    public async Task Token_issued_and_revoked_on_one_gateway_is_introspected_as_revoked_by_the_other()
+    {
+        await using var database = await TestDatabase.CreateAsync(Provider);
+        await using var first = await GatewayHost.StartAsync(Provider, database: database);
+        await using var second = await GatewayHost.StartAsync(Provider, database: database);
+        var clientId = Demo.DemoAccounts.ClientId("caf-44", "publisher");
+        var secret = Demo.DemoAccounts.Secret("caf-44", "publisher");
+        var token = await first.GetTokenAsync(clientId, secret);
+
+        (await IntrospectAsync(second, token, clientId, secret)).ShouldBeTrue();
+        using var revoke = new HttpRequestMessage(HttpMethod.Post, "connect/revoke") { Content = new FormUrlEncodedContent([new("token", token)]) };
+        revoke.Headers.Authorization = GatewayHost.BasicCredentials(clientId, secret);
+        (await first.Http.SendAsync(revoke)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await IntrospectAsync(second, token, clientId, secret)).ShouldBeFalse();
+    }
+
+    private static async Task<bool> IntrospectAsync(GatewayHost host, string token, string clientId, string secret)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/introspect") { Content = new FormUrlEncodedContent([new("token", token)]) };
+        request.Headers.Authorization = GatewayHost.BasicCredentials(clientId, secret);
+        using var response = await host.Http.SendAsync(request);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await GatewayHost.JsonOf(response)).GetProperty("active").GetBoolean();
+    }
+
+    [Fact]
     public async Task Client_created_on_one_gateway_gets_tokens_from_the_other_and_disabled_there_is_refused_by_both()
     {
         await using var database = await TestDatabase.CreateAsync(Provider);
