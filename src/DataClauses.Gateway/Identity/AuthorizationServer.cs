@@ -42,6 +42,8 @@ internal static partial class AuthorizationServer
         services.AddScoped<AuditTokenResponse>();
         services.AddScoped<ClientApplications>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, InitialCredentials>();
+        services.AddSingleton<TokenPruning>();
+        services.AddHostedService(sp => sp.GetRequiredService<TokenPruning>());
 
         services.AddOpenIddict()
             .AddCore(o =>

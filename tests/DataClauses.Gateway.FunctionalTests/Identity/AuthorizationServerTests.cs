@@ -25,17 +25,15 @@ public abstract class AuthorizationServerTests(GatewayFixture fixture)
     {
         var token = await Host.GetTokenAsync(ClientId, Secret);
 
-        var before = await IntrospectAsync(token, ClientId, Secret);
+        var before = await Host.IntrospectAsync(token, ClientId, Secret);
         before.GetProperty("active").GetBoolean().ShouldBeTrue(before.ToString());
         before.GetProperty("sub").GetString().ShouldBe(ClientId);
         before.GetProperty("client_id").GetString().ShouldBe(ClientId);
 
-        using var revoke = new HttpRequestMessage(HttpMethod.Post, "connect/revoke") { Content = new FormUrlEncodedContent([new("token", token)]) };
-        revoke.Headers.Authorization = GatewayHost.BasicCredentials(ClientId, Secret);
-        using var revoked = await Host.Http.SendAsync(revoke);
+        using var revoked = await Host.RevokeAsync(token, ClientId, Secret);
         revoked.StatusCode.ShouldBe(HttpStatusCode.OK, await revoked.Content.ReadAsStringAsync());
 
-        var after = await IntrospectAsync(token, ClientId, Secret);
+        var after = await Host.IntrospectAsync(token, ClientId, Secret);
         after.GetProperty("active").GetBoolean().ShouldBeFalse(after.ToString());
     }
 
@@ -126,16 +124,6 @@ public abstract class AuthorizationServerTests(GatewayFixture fixture)
         }
     }
 
-    private async Task<JsonElement> IntrospectAsync(string token, string clientId, string secret)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/introspect") { Content = new FormUrlEncodedContent([new("token", token)]) };
-        request.Headers.Authorization = GatewayHost.BasicCredentials(clientId, secret);
-        using var response = await Host.Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
     private async Task<string> CreateKeyClientAsync(ECDsa partnerKey)
     {
         using var admin = await Host.ClientForAsync(Organisation, "admin");
@@ -195,6 +183,43 @@ public abstract class AuthorizationServerTests(GatewayFixture fixture)
 public sealed class AuthorizationServerTests_on_Sqlite(SqliteGateway fixture) : AuthorizationServerTests(fixture), IClassFixture<SqliteGateway>;
 
 public sealed class AuthorizationServerTests_on_PostgreSql(PostgreSqlGateway fixture) : AuthorizationServerTests(fixture), IClassFixture<PostgreSqlGateway>;
+
+/// <summary>Token entries of OpenIddict's store are pruned once expired for a day; valid ones stay.</summary>
+public abstract class TokenPruningTests
+{
+    protected abstract StorageProvider Provider { get; }
+
+    [Fact]
+    public async Task Revoked_token_entries_are_pruned_after_a_day_and_entries_of_valid_tokens_stay()
+    {
+        await using var host = await GatewayHost.StartAsync(Provider);
+        var pruning = host.Services.GetRequiredService<DataClauses.Gateway.Identity.TokenPruning>();
+        var clientId = DemoAccounts.ClientId("caf-44", "publisher");
+        var secret = DemoAccounts.Secret("caf-44", "publisher");
+        var revoked = await host.GetTokenAsync(clientId, secret);
+        await host.GetTokenAsync(clientId, secret);
+        (await host.RevokeAsync(revoked, clientId, secret)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var before = Convert.ToInt64(await host.Database.ScalarAsync("SELECT COUNT(*) FROM \"OpenIddictTokens\""), System.Globalization.CultureInfo.InvariantCulture);
+
+        (await pruning.RunOnceAsync(CancellationToken.None)).ShouldBe(0);
+        host.Clock.Advance(DataClauses.Gateway.Identity.TokenPruning.Retention + TimeSpan.FromHours(1));
+
+        // The store compares expiry with the wall clock, which the test clock does not move: only the revoked entry goes.
+        (await pruning.RunOnceAsync(CancellationToken.None)).ShouldBe(1);
+        (await host.Database.ScalarAsync("SELECT COUNT(*) FROM \"OpenIddictTokens\"")).ShouldBe(before - 1);
+        (await host.IntrospectAsync(revoked, clientId, secret)).GetProperty("active").GetBoolean().ShouldBeFalse();
+    }
+}
+
+public sealed class TokenPruningTests_on_Sqlite : TokenPruningTests
+{
+    protected override StorageProvider Provider => StorageProvider.Sqlite;
+}
+
+public sealed class TokenPruningTests_on_PostgreSql : TokenPruningTests
+{
+    protected override StorageProvider Provider => StorageProvider.PostgreSql;
+}
 
 /// <summary>A node with no configured issuer issues as the origin it is served on (here a random loopback port).</summary>
 public abstract class ServingOriginIssuerTests
