@@ -90,6 +90,7 @@ public static partial class GatewayApp
         services.AddSingleton<IPublishedDatasets, PublishedDatasets>();
         services.AddQueries();
         services.AddExtracts();
+        services.AddGatewayAuthorizationServer(builder.Configuration);
         services.AddGatewayAuthentication(builder.Configuration);
         services.AddSingleton<PublicOrigin>();
         services.AddGatewayForwardedHeaders(builder.Configuration);
@@ -106,6 +107,9 @@ public static partial class GatewayApp
         app.UseStatusCodePages();
         app.UseCorrelationId();
         app.UseIdentifierCheck();
+
+        // Before authentication: OpenIddict authenticates clients at the token endpoint inside UseAuthentication.
+        app.UseTokenRateLimiter();
         app.UseAuthentication();
         app.UseGatewayRateLimiter();
         app.UseAuthorization();
@@ -118,8 +122,7 @@ public static partial class GatewayApp
             o.DocumentTitle = "DataClauses API";
         });
         app.MapGatewayHealthChecks();
-        app.MapTokenEndpoint();
-        app.MapDiscoveryEndpoints();
+        app.MapAuthorizationServer();
         app.MapAdminClientsApi();
         app.MapCatalog();
         app.MapCatalogApi();

@@ -128,7 +128,11 @@ public static class StorageProviders
 /// <summary>Token issuing and validation.</summary>
 public sealed class IdentityOptions
 {
-    /// <summary>The built-in issuer's identifier (<c>iss</c>); unset: the public origin (<see cref="GatewayOptions.PublicOrigin"/>).</summary>
+    /// <summary>
+    /// The built-in issuer's identifier (<c>iss</c>, an absolute URI). Unset, it is the public origin
+    /// (<see cref="GatewayOptions.PublicOrigin"/>), itself derived from the listening address when unset — never from
+    /// the Host header; set it so that every replica and every host name issues the same.
+    /// </summary>
     public string? Issuer { get; set; }
 
     /// <summary>The audience access tokens are issued for and checked against.</summary>
@@ -231,9 +235,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         var identity = options.Identity;
-        if (identity.Issuer is not null && !Uri.TryCreate(identity.Issuer, UriKind.Absolute, out _))
+        if (identity.Issuer is { Length: > 0 } issuer
+            && (!Uri.TryCreate(issuer, UriKind.Absolute, out var issuerUri) || issuerUri.Scheme is not ("http" or "https") || issuerUri.Query.Length > 0 || issuerUri.Fragment.Length > 0))
         {
-            errors.Add($"DataClauses:Identity:Issuer must be an absolute URI when set, not '{identity.Issuer}'.");
+            errors.Add($"DataClauses:Identity:Issuer must be an absolute http(s) URI without query or fragment, not '{issuer}'.");
         }
 
         if (string.IsNullOrWhiteSpace(identity.Audience))
@@ -270,7 +275,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 errors.Add($"{prefix}:Issuer is required.");
             }
-            else if (string.Equals(external.Issuer, identity.Issuer, StringComparison.Ordinal))
+            else if (identity.Issuer is { Length: > 0 } && Uri.IsWellFormedUriString(identity.Issuer, UriKind.Absolute) && Identity.AuthenticationSetup.IssuerForms(identity.Issuer).Contains(external.Issuer, StringComparer.Ordinal))
             {
                 errors.Add($"{prefix}:Issuer must differ from the built-in issuer.");
             }

@@ -44,11 +44,14 @@ internal static partial class AdminClientsApi
         string ClientId, string Organisation, IReadOnlyList<string> Roles, string? Description, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset SecretRotatedAt,
         string? Person, string? CreatedBy, string? ConfirmedBy, string ActsFor);
 
-    /// <summary>A client and its secret, returned once at creation or rotation.</summary>
-    internal sealed record ClientWithSecret(ClientView Client, string ClientSecret);
+    /// <summary>A client and its secret, returned once at creation or rotation (none for a client that signs assertions).</summary>
+    internal sealed record ClientWithSecret(ClientView Client, string? ClientSecret);
 
-    /// <summary>What an admin sends to create a client.</summary>
-    internal sealed record CreateClientRequest(string? ClientId, IReadOnlyList<string?>? Roles, string? Description, string? Person);
+    /// <summary>
+    /// What an admin sends to create a client. With <c>jwks</c> (the partner's public keys, RFC 7517), the client
+    /// authenticates with <c>private_key_jwt</c> assertions (RFC 7523) instead of a shared secret, and none is issued.
+    /// </summary>
+    internal sealed record CreateClientRequest(string? ClientId, IReadOnlyList<string?>? Roles, string? Description, string? Person, System.Text.Json.JsonElement? Jwks = null);
 
     internal sealed partial class CreateClientValidator : AbstractValidator<CreateClientRequest>
     {
@@ -62,6 +65,24 @@ internal static partial class AdminClientsApi
             RuleFor(r => r.Description).MaximumLength(500).Must(d => d is null || !d.Any(char.IsControl)).WithMessage("description must not contain control characters.");
             RuleFor(r => r.Person).Must(p => p is null || PersonPattern().IsMatch(p))
                 .WithMessage("person must be 3 to 200 characters (letters, digits, '@', '.', '_', '+', '-'), naming the person the client acts for.");
+            RuleFor(r => r.Jwks).Must(jwks => jwks is null || PublicKeys(jwks.Value) is not null)
+                .WithMessage("jwks must be a JSON Web Key Set of public signing keys (EC or RSA, no private parts).");
+        }
+
+        /// <summary>The partner's keys, when they form a set of public EC or RSA signing keys; null otherwise.</summary>
+        public static Microsoft.IdentityModel.Tokens.JsonWebKeySet? PublicKeys(System.Text.Json.JsonElement jwks)
+        {
+            try
+            {
+                var set = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(jwks.GetRawText());
+                return set.Keys.Count > 0 && set.Keys.All(k => k.Kty is "EC" or "RSA" && !k.HasPrivateKey && k.Use is null or "sig")
+                    ? set
+                    : null;
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
         }
 
         [GeneratedRegex(@"^[\p{L}\p{N}@._+-]{3,200}$", RegexOptions.CultureInvariant)]
@@ -78,7 +99,7 @@ internal static partial class AdminClientsApi
         return TypedResults.Ok(clients.Select(View).ToList());
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext http, GatewayDbContext db, ClientApplications applications, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var (document, bodyProblem) = await JsonBody.ReadAsync(http.Request, maxDepth: 8, cancellationToken);
         if (bodyProblem is not null)
@@ -107,7 +128,8 @@ internal static partial class AdminClientsApi
         var caller = Caller.From(http.User);
         var creator = await ClientPersons.OfAsync(db, caller.Subject, cancellationToken);
         var clientId = request.ClientId ?? $"{caller.Organisation}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
-        var secret = SecretHasher.NewSecret();
+        var keys = request.Jwks is { } jwks ? CreateClientValidator.PublicKeys(jwks) : null;
+        var secret = keys is null ? SecretHasher.NewSecret() : null;
         var now = clock.GetUtcNow();
         var entity = new ClientEntity
         {
@@ -115,7 +137,6 @@ internal static partial class AdminClientsApi
             OrganisationId = caller.Organisation,
             Roles = string.Join(' ', request.Roles!.Distinct(StringComparer.Ordinal)),
             Description = request.Description,
-            SecretHash = SecretHasher.Hash(secret),
             CreatedAt = now,
             SecretRotatedAt = now,
             Person = request.Person ?? creator,
@@ -131,10 +152,12 @@ internal static partial class AdminClientsApi
         db.Clients.Add(entity);
         try
         {
+            // Saves the client with its application (one DbContext), then the audit event, in one transaction.
+            await applications.CreateAsync(entity, secret, keys, cancellationToken);
             await audit.AppendInTransactionAsync(AdminEvent(audit, "client.created", entity), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        catch (Exception ex) when (ex is DbUpdateException update && IsUniqueViolation(update) || ex is OpenIddict.Abstractions.OpenIddictExceptions.ValidationException)
         {
             // Another request created the same id between the check above and this insert (PostgreSQL, read committed).
             await transaction.RollbackAsync(CancellationToken.None);
@@ -184,15 +207,29 @@ internal static partial class AdminClientsApi
     {
         if (!Queries.RequestReader.IsObject(root, string.Empty, errors))
         {
-            return new CreateClientRequest(null, null, null, null);
+            return new CreateClientRequest(null, null, null, null, null);
         }
 
-        Queries.RequestReader.CheckMembers(root, string.Empty, ["clientId", "roles", "description", "person"], errors);
+        Queries.RequestReader.CheckMembers(root, string.Empty, ["clientId", "roles", "description", "person", "jwks"], errors);
+        System.Text.Json.JsonElement? jwks = null;
+        if (root.TryGetProperty("jwks", out var keys))
+        {
+            if (keys.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                jwks = keys.Clone(); // The document is disposed once read.
+            }
+            else
+            {
+                errors.Add(new Queries.FieldError("jwks", "jwks must be a JSON Web Key Set (an object with 'keys')."));
+            }
+        }
+
         return new CreateClientRequest(
             Queries.RequestReader.String(root, "clientId", string.Empty, errors),
             Queries.RequestReader.Strings(root, "roles", string.Empty, errors),
             Queries.RequestReader.String(root, "description", string.Empty, errors),
-            Queries.RequestReader.String(root, "person", string.Empty, errors));
+            Queries.RequestReader.String(root, "person", string.Empty, errors),
+            jwks);
     }
 
     private static async Task<Results<Ok<ClientView>, ProblemHttpResult>> SetDisabledAsync(
@@ -213,7 +250,7 @@ internal static partial class AdminClientsApi
     }
 
     private static async Task<Results<Ok<ClientWithSecret>, ProblemHttpResult>> RotateSecretAsync(
-        string clientId, HttpContext http, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
+        string clientId, HttpContext http, GatewayDbContext db, ClientApplications applications, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -224,8 +261,8 @@ internal static partial class AdminClientsApi
         }
 
         var secret = SecretHasher.NewSecret();
-        entity.SecretHash = SecretHasher.Hash(secret);
         entity.SecretRotatedAt = clock.GetUtcNow();
+        await applications.RotateSecretAsync(clientId, secret, cancellationToken);
         await audit.AppendInTransactionAsync(AdminEvent(audit, "client.secret-rotated", entity), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new ClientWithSecret(View(entity), secret));

@@ -8,7 +8,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace DataClauses.Gateway.Identity;
 
 /// <summary>
-/// JWT bearer validation: the built-in issuer's tokens with the node's keys, and configured external issuers
+/// JWT bearer validation, local and cached (no call to the authorization server per request): the built-in issuer's
+/// tokens (OpenIddict, see <see cref="AuthorizationServer"/>) with the node's keys, and configured external issuers
 /// (Keycloak, ProConnect…) with their own keys and claim mapping. A policy scheme picks the handler by <c>iss</c>.
 /// </summary>
 internal static class AuthenticationSetup
@@ -27,7 +28,7 @@ internal static class AuthenticationSetup
         {
             o.MapInboundClaims = false;
             o.RequireHttpsMetadata = false;
-            o.TokenValidationParameters = Parameters(identity.Issuer, identity.Audience, identity.ClockSkew);
+            o.TokenValidationParameters = Parameters(string.IsNullOrWhiteSpace(identity.Issuer) ? null : identity.Issuer, identity.Audience, identity.ClockSkew);
             o.TokenValidationParameters.ValidTypes = ["at+jwt"];
             o.Events = Events();
         });
@@ -62,7 +63,7 @@ internal static class AuthenticationSetup
 
     private static TokenValidationParameters Parameters(string? issuer, string audience, TimeSpan skew) => new()
     {
-        ValidIssuer = issuer,
+        ValidIssuers = issuer is null ? null : IssuerForms(issuer),
         ValidAudience = audience,
         ValidateIssuer = true,
         ValidateAudience = true,
@@ -75,6 +76,16 @@ internal static class AuthenticationSetup
         NameClaimType = ClaimNames.Subject,
         RoleClaimType = ClaimNames.Roles,
     };
+
+    /// <summary>
+    /// An issuer as configured and as OpenIddict writes it (<c>Uri.AbsoluteUri</c>: a bare origin gains a trailing slash);
+    /// both are the same issuer (RFC 3986 §6.2.3).
+    /// </summary>
+    internal static string[] IssuerForms(string issuer)
+    {
+        var uri = new Uri(issuer, UriKind.Absolute);
+        return [.. new[] { issuer, uri.AbsoluteUri, uri.AbsoluteUri.TrimEnd('/') }.Distinct(StringComparer.Ordinal)];
+    }
 
     private static JwtBearerEvents Events() => new()
     {
@@ -219,11 +230,15 @@ internal static class AuthenticationSetup
             if (name == BuiltInScheme)
             {
                 options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => keys.ResolveForValidation(kid);
+                if (options.TokenValidationParameters.ValidIssuers is null)
+                {
+                    // The issuer is the public origin, which may be the listening address, known only once the server has
+                    // started; never the Host header of the request.
+                    options.TokenValidationParameters.IssuerValidator = (issuer, _, _) => IssuerForms(origin.Issuer).Contains(issuer, StringComparer.Ordinal)
+                        ? issuer
+                        : throw new SecurityTokenInvalidIssuerException("The token's issuer is not this node.") { InvalidIssuer = issuer };
+                }
 
-                // The issuer may be the listening address, known only once the server has started.
-                options.TokenValidationParameters.IssuerValidator = (issuer, _, _) => string.Equals(issuer, origin.Issuer, StringComparison.Ordinal)
-                    ? issuer
-                    : throw new SecurityTokenInvalidIssuerException("The token's issuer is not this node.") { InvalidIssuer = issuer };
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(new ValidatedTokenCache(clock, kid => keys.ResolveForValidation(kid).Any()));
             }

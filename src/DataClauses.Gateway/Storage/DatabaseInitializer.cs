@@ -174,22 +174,26 @@ internal sealed partial class DatabaseInitializer(
             return; // Another replica seeded meanwhile.
         }
 
+        db.Users.AddRange(users);
+        var applications = scope.ServiceProvider.GetRequiredService<ClientApplications>();
         foreach (var (organisation, role) in DemoAccounts.All)
         {
-            db.Clients.Add(new ClientEntity
+            var client = new ClientEntity
             {
                 ClientId = DemoAccounts.ClientId(organisation, role),
                 OrganisationId = organisation,
                 Roles = DemoAccounts.RoleOf(role),
                 Description = $"Demo {DemoAccounts.RoleOf(role)} client of {organisation}",
-                SecretHash = SecretHasher.Hash(DemoAccounts.Secret(organisation, role)),
                 CreatedAt = now,
                 SecretRotatedAt = now,
                 Person = DemoAccounts.UserName(organisation, role),
-            });
+            };
+            db.Clients.Add(client);
+
+            // Saves the client (and, the first time, the users) with its application.
+            await applications.CreateAsync(client, DemoAccounts.Secret(organisation, role), keys: null, cancellationToken);
         }
 
-        db.Users.AddRange(users);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogSeeded(logger, DemoAccounts.All.Count);

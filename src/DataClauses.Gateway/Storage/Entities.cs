@@ -1,6 +1,9 @@
 namespace DataClauses.Gateway.Storage;
 
-/// <summary>An OAuth client (a partner's system). Its secret is stored hashed.</summary>
+/// <summary>
+/// An OAuth client (a partner's system): what it may do. How it authenticates (hashed secret or public keys) is its
+/// OpenIddict application of the same client id (see ClientApplications).
+/// </summary>
 internal sealed class ClientEntity
 {
     public required string ClientId { get; set; }
@@ -11,9 +14,6 @@ internal sealed class ClientEntity
     public required string Roles { get; set; }
 
     public string? Description { get; set; }
-
-    /// <summary>Hash of the secret (see ClientSecretHasher).</summary>
-    public required string SecretHash { get; set; }
 
     public bool Disabled { get; set; }
 

@@ -37,6 +37,9 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // OpenIddict's applications, authorizations, scopes and tokens (tables created by migration 5).
+        modelBuilder.UseOpenIddict();
+
         modelBuilder.Entity<ClientEntity>(e =>
         {
             e.ToTable("clients");
@@ -45,7 +48,6 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.OrganisationId).HasColumnName("organisation_id").HasMaxLength(100);
             e.Property(x => x.Roles).HasColumnName("roles").HasMaxLength(200);
             e.Property(x => x.Description).HasColumnName("description").HasMaxLength(500);
-            e.Property(x => x.SecretHash).HasColumnName("secret_hash").HasMaxLength(200);
             e.Property(x => x.Disabled).HasColumnName("disabled");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.Property(x => x.SecretRotatedAt).HasColumnName("secret_rotated_at");

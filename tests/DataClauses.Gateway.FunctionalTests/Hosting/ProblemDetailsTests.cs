@@ -13,7 +13,7 @@ public abstract class ProblemDetailsTests(GatewayFixture fixture)
     [InlineData("GET", "api/v1/admin/clients", "caf-44/dpo", HttpStatusCode.Forbidden, "forbidden")]
     [InlineData("POST", "api/v1/admin/clients/nobody/disable", "caf-44/admin", HttpStatusCode.NotFound, "not-found")]
     [InlineData("GET", "api/v1/no-such-thing", "caf-44/admin", HttpStatusCode.NotFound, "not-found")]
-    [InlineData("GET", "connect/token", null, HttpStatusCode.MethodNotAllowed, "method-not-allowed")]
+    [InlineData("GET", "api/v1/admin/clients/nobody/secret", "caf-44/admin", HttpStatusCode.MethodNotAllowed, "method-not-allowed")]
     [InlineData("DELETE", "api/v1/admin/clients", "caf-44/admin", HttpStatusCode.MethodNotAllowed, "method-not-allowed")]
     public async Task Error_is_a_problem_with_a_stable_type_title_status_and_correlation_id(string method, string path, string? caller, HttpStatusCode status, string type)
     {
@@ -22,6 +22,15 @@ public abstract class ProblemDetailsTests(GatewayFixture fixture)
         using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
 
         await response.ShouldBeProblemAsync(status, type);
+    }
+
+    // GET /connect/token was a 405 of the endpoint routing; OpenIddict answers it itself, as an OAuth error that is a problem too.
+    [Fact]
+    public async Task Get_on_the_token_endpoint_is_an_oauth_invalid_request_problem()
+    {
+        using var response = await Host.Http.GetAsync("connect/token");
+
+        await response.ShouldBeOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public abstract class AdminClientsApiTests(GatewayFixture fixture)
         client.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ShouldBe(["publisher", "dpo"]);
         client.GetProperty("disabled").GetBoolean().ShouldBeFalse();
 
-        var stored = (string)(await Host.Database.ScalarAsync($"SELECT secret_hash FROM clients WHERE client_id = '{clientId}'"))!;
+        var stored = (string)(await Host.Database.ScalarAsync($"SELECT \"ClientSecret\" FROM \"OpenIddictApplications\" WHERE \"ClientId\" = '{clientId}'"))!;
         stored.ShouldNotBe(secret);
         stored.ShouldNotContain(secret);
         var listed = await admin.GetStringAsync(Clients);

@@ -31,8 +31,8 @@ public sealed class GatewayHost : IAsyncDisposable
         Http = CreateClient();
     }
 
-    /// <summary>The issuer configured for test hosts.</summary>
-    public const string Issuer = "https://gateway.test";
+    /// <summary>The issuer configured for test hosts (as OpenIddict normalises it: an origin ends with a slash).</summary>
+    public const string Issuer = "https://gateway.test/";
 
     /// <summary>The audience configured for test hosts.</summary>
     public const string Audience = "dataclauses-api";
@@ -169,6 +169,26 @@ public sealed class GatewayHost : IAsyncDisposable
         response.IsSuccessStatusCode.ShouldBeTrue($"token request for {clientId} failed: {(int)response.StatusCode} {body}");
         using var json = JsonDocument.Parse(body);
         return json.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>POST /connect/introspect as this client (client_secret_basic); fails the test unless it answers 200.</summary>
+    public async Task<JsonElement> IntrospectAsync(string token, string clientId, string secret)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/introspect") { Content = new FormUrlEncodedContent([new("token", token)]) };
+        request.Headers.Authorization = BasicCredentials(clientId, secret);
+        using var response = await Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue($"introspection failed: {(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.Clone();
+    }
+
+    /// <summary>POST /connect/revoke as this client (client_secret_basic).</summary>
+    public async Task<HttpResponseMessage> RevokeAsync(string token, string clientId, string secret)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/revoke") { Content = new FormUrlEncodedContent([new("token", token)]) };
+        request.Headers.Authorization = BasicCredentials(clientId, secret);
+        return await Http.SendAsync(request);
     }
 
     /// <summary>An access token of the demo client of an organisation and role (e.g. caf-44, admin).</summary>

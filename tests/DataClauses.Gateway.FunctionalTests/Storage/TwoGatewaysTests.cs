@@ -48,6 +48,23 @@ public abstract class TwoGatewaysTests
     }
 
     [Fact]
+    public async Task Token_issued_and_revoked_on_one_gateway_is_introspected_as_revoked_by_the_other()
+    {
+        await using var database = await TestDatabase.CreateAsync(Provider);
+        await using var first = await GatewayHost.StartAsync(Provider, database: database);
+        await using var second = await GatewayHost.StartAsync(Provider, database: database);
+        var clientId = Demo.DemoAccounts.ClientId("caf-44", "publisher");
+        var secret = Demo.DemoAccounts.Secret("caf-44", "publisher");
+        var token = await first.GetTokenAsync(clientId, secret);
+
+        (await second.IntrospectAsync(token, clientId, secret)).GetProperty("active").GetBoolean().ShouldBeTrue();
+        using var revoked = await first.RevokeAsync(token, clientId, secret);
+        revoked.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await second.IntrospectAsync(token, clientId, secret)).GetProperty("active").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Client_created_on_one_gateway_gets_tokens_from_the_other_and_disabled_there_is_refused_by_both()
     {
         await using var database = await TestDatabase.CreateAsync(Provider);
