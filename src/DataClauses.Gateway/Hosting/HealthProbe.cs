@@ -17,7 +17,7 @@ internal static class HealthProbe
             return 2;
         }
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(8) };
         try
         {
             using var response = await http.GetAsync(target, cancellationToken);

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using DataClauses.Gateway.FunctionalTests.Infrastructure;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace DataClauses.Gateway.FunctionalTests.Catalog;
 
@@ -46,7 +44,7 @@ public sealed class ContractsApiTests(SqliteGateway fixture) : IClassFixture<Sql
     [Fact]
     public async Task Contract_is_not_found_for_an_organisation_that_did_not_sign_it_and_for_an_unknown_id()
     {
-        using var outsider = Host.WithToken(await TokenOfAsync("mairie-hors-contrat", "analyst"));
+        using var outsider = Host.WithToken(await Host.CraftTokenAsync("mairie-hors-contrat", "analyst"));
         using var hidden = await outsider.GetAsync($"api/v1/contracts/{ContractId}");
         await hidden.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
 
@@ -59,30 +57,5 @@ public sealed class ContractsApiTests(SqliteGateway fixture) : IClassFixture<Sql
 
         var audit = await Host.ReadAuditAsync();
         audit.ShouldContain(r => r.Event.Action == "contract.read" && r.Event.Outcome == "denied" && r.Event.Actor.Organisation == "mairie-hors-contrat");
-    }
-
-    /// <summary>A token of the node's own key for an organisation no demo client belongs to.</summary>
-    private async Task<string> TokenOfAsync(string organisation, string role)
-    {
-        var (key, _) = await Host.GetSigningKeyAsync();
-        var now = Host.Clock.GetUtcNow().UtcDateTime;
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = GatewayHost.Issuer,
-            Audience = GatewayHost.Audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddMinutes(10),
-            TokenType = "at+jwt",
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
-            Claims = new Dictionary<string, object>(StringComparer.Ordinal)
-            {
-                ["sub"] = $"{organisation}-{role}",
-                ["client_id"] = $"{organisation}-{role}",
-                ["org"] = organisation,
-                ["roles"] = new[] { role },
-                ["jti"] = Guid.NewGuid().ToString("N"),
-            },
-        });
     }
 }

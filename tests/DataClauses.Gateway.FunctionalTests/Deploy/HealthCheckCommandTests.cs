@@ -12,6 +12,7 @@ public sealed class HealthCheckCommandTests
     public async Task Healthcheck_exits_0_on_a_live_gateway_and_1_where_nothing_answers()
     {
         await using var host = await GatewayHost.StartAsync(StorageProvider.Sqlite);
+        (await host.Http.GetAsync("healthz")).EnsureSuccessStatusCode(); // The first call compiles the pipeline; the probe waits 8 s at most.
         (await GatewayApp.RunAsync([GatewayApp.HealthCheckSwitch, new Uri(host.BaseAddress, "healthz").ToString()])).ShouldBe(0);
 
         // A port just freed: nothing listens there.

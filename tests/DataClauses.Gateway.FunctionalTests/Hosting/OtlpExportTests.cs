@@ -13,6 +13,7 @@ namespace DataClauses.Gateway.FunctionalTests.Hosting;
 /// here) to a collector: a loopback receiver that records what arrives on <c>/v1/traces</c>, <c>/v1/metrics</c> and
 /// <c>/v1/logs</c>. Without the variable nothing is exported (the other tests' hosts).
 /// </summary>
+[Collection(nameof(TelemetryTests))]
 public sealed class OtlpExportTests
 {
     [Fact]

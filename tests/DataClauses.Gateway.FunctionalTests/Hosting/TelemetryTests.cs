@@ -15,6 +15,7 @@ namespace DataClauses.Gateway.FunctionalTests.Hosting;
 /// OpenTelemetry through the hosting integration, on PostgreSQL (so that Npgsql's spans are there too): a protected
 /// query yields one trace holding its decision span, and no token, secret or data row reaches a span or a log.
 /// </summary>
+[Collection(nameof(TelemetryTests))]
 public sealed class TelemetryTests
 {
     [Fact]
@@ -41,15 +42,18 @@ public sealed class TelemetryTests
 
         using var answer = await QueryHosts.PostAsync(analyst, QueryHosts.QueriesPath, QueryHosts.CafByQpvAndType());
         answer.StatusCode.ShouldBe(HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
-        await Task.Delay(200); // The server span ends after the response is sent.
-
-        Activity[] exported;
-        lock (spans)
+        // The server span ends (and is exported) just after the response is sent.
+        Activity[] exported = [];
+        for (var wait = 0; wait < 100 && !exported.Any(IsQuery); wait++)
         {
-            exported = [.. spans];
+            await Task.Delay(100);
+            lock (spans)
+            {
+                exported = [.. spans];
+            }
         }
 
-        var request = exported.Single(a => a.Kind == ActivityKind.Server && Equals(a.GetTagItem("http.route"), "/" + QueryHosts.QueriesPath));
+        var request = exported.Single(IsQuery);
         var trace = exported.Where(a => a.TraceId == request.TraceId).ToList();
         var decision = trace.Single(a => a.OperationName == Telemetry.Spans.Decision);
         decision.GetTagItem("dataclauses.effect").ShouldBe("permit");
@@ -69,6 +73,8 @@ public sealed class TelemetryTests
         var leaks = texts.SelectMany(text => forbidden.Where(f => text.Contains(f, StringComparison.Ordinal)).Select(f => $"'{f}' in '{text}'")).Take(5).ToList();
         leaks.ShouldBeEmpty();
     }
+
+    private static bool IsQuery(Activity span) => span.Kind == ActivityKind.Server && Equals(span.GetTagItem("http.route"), "/" + QueryHosts.QueriesPath);
 
     private static IEnumerable<Activity> AncestorsOf(Activity span, IReadOnlyList<Activity> trace)
     {
@@ -146,3 +152,10 @@ public sealed class TelemetryTests
         }
     }
 }
+
+/// <summary>
+/// Instrumentation listens process-wide: the telemetry tests run alone, after the others, so that no other test's
+/// host adds its spans to theirs.
+/// </summary>
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+public sealed class TelemetryCollection;

@@ -220,6 +220,31 @@ public sealed class GatewayHost : IAsyncDisposable
     internal Task<(Microsoft.IdentityModel.Tokens.ECDsaSecurityKey Key, string KeyId)> GetSigningKeyAsync() =>
         Services.GetRequiredService<SigningKeys>().GetSigningKeyAsync(CancellationToken.None);
 
+    /// <summary>An access token signed with the node's own key for any organisation and role (one no demo client has).</summary>
+    internal async Task<string> CraftTokenAsync(string organisation, string role)
+    {
+        var (key, _) = await GetSigningKeyAsync();
+        var now = Clock.GetUtcNow().UtcDateTime;
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddMinutes(10),
+            TokenType = "at+jwt",
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.EcdsaSha256),
+            Claims = new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                ["sub"] = $"{organisation}-{role}",
+                ["client_id"] = $"{organisation}-{role}",
+                ["org"] = organisation,
+                ["roles"] = new[] { role },
+                ["jti"] = Guid.NewGuid().ToString("N"),
+            },
+        });
+    }
+
     public static AuthenticationHeaderValue BasicCredentials(string clientId, string secret) =>
         new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(secret)}")));
 
