@@ -24,7 +24,7 @@ internal static partial class SafeText
 
     /// <summary>
     /// Refuses, before any endpoint runs, a request whose path parameters (dataset ids, versions, client and extract
-    /// ids) are not identifiers: 400 <c>invalid-identifier</c> naming the parameter. No resource has such an id, and
+    /// ids) are not identifiers: 400 <c>validation</c> naming the parameter in <c>errors[].field</c>. No resource has such an id, and
     /// no log line or audit event can then receive a forged line break from a path.
     /// </summary>
     public static IApplicationBuilder UseIdentifierCheck(this IApplicationBuilder app) => app.Use(async (context, next) =>
@@ -33,12 +33,9 @@ internal static partial class SafeText
         {
             if (value is string text && !Identifier().IsMatch(text))
             {
-                var problem = Problems.Create(
-                    StatusCodes.Status400BadRequest,
-                    "invalid-identifier",
-                    "Identifiant invalide / Invalid identifier",
-                    $"The path parameter '{name}' must be 1 to 200 letters, digits, '.', '_', '-' or ':' starting with a letter or digit, not '{Printable(text)}'.",
-                    new Dictionary<string, object?>(StringComparer.Ordinal) { ["parameter"] = name, ["correlationId"] = CorrelationId.Of(context) });
+                var problem = Problems.Validation(
+                    $"The path parameter '{name}' is not an identifier.",
+                    [new { field = name, message = $"must be 1 to 200 letters, digits, '.', '_', '-' or ':' starting with a letter or digit, not '{Printable(text)}'." }]);
                 await problem.ExecuteAsync(context);
                 return;
             }

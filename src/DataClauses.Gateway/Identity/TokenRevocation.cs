@@ -61,6 +61,12 @@ internal sealed class TokenRevocation(GatewayDbContext db, AuditService audit, P
             return "disabled";
         }
 
+        // A secret never rotated revokes nothing (replicas' clocks may differ a little from the one that created it).
+        if (client.SecretRotatedAt <= client.CreatedAt)
+        {
+            return null;
+        }
+
         // iat has whole seconds: a token issued in the second of the rotation, or later, is the new secret's.
         var issuedAt = long.TryParse(user.FindFirst("iat")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iat) ? iat : long.MinValue;
         return issuedAt < client.SecretRotatedAt.ToUnixTimeSeconds() ? "issued before its secret was rotated" : null;

@@ -125,12 +125,12 @@ public abstract class HostileFindingsTests(HostileHostFixture fixture)
     {
         using var publisher = await Host.ClientForAsync("caf-44", "publisher");
         using var declare = await publisher.PutAsync("api/v1/datasets/caf%0d%0aFORGED-LINE%20admin%20logged%20in", new StringContent("{}", Encoding.UTF8, "application/json"));
-        (await declare.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid-identifier")).GetProperty("parameter").GetString().ShouldBe("datasetId");
+        FieldOf(await declare.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).ShouldBe("datasetId");
         using var read = await publisher.GetAsync("api/v1/datasets/caf-foyers-allocataires/versions/v1%0aFORGED-LINE");
-        (await read.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid-identifier")).GetProperty("parameter").GetString().ShouldBe("version");
+        FieldOf(await read.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).ShouldBe("version");
         using var admin = await Host.ClientForAsync("caf-44", "admin");
         using var disable = await admin.PostAsync("api/v1/admin/clients/x%0d%0aFORGED-LINE/disable", null);
-        await disable.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid-identifier");
+        FieldOf(await disable.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).ShouldBe("clientId");
 
         // Whatever mentions the path keeps it on its own line (control characters escaped).
         fixture.Logs.Lines.Where(l => l.Contains("FORGED-LINE", StringComparison.Ordinal)).ShouldAllBe(l => !l.Any(char.IsControl));
@@ -233,6 +233,8 @@ public abstract class HostileFindingsTests(HostileHostFixture fixture)
 
     private static async Task<List<string>> ClientIdsAsync(HttpClient admin) =>
         [.. (await ClientsAsync(admin)).Select(c => c.GetProperty("clientId").GetString()!)];
+
+    private static string? FieldOf(JsonElement problem) => problem.GetProperty("errors").EnumerateArray().Single().GetProperty("field").GetString();
 
     private static string NewVersion() => "h" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
 }

@@ -26,7 +26,7 @@ public abstract class AdminClientsApiTests(GatewayFixture fixture)
         ids.ShouldContain("caf-44-publisher");
         ids.ShouldNotContain("epci-demo-admin");
         clients.EnumerateArray().SelectMany(c => c.EnumerateObject()).Select(p => p.Name).Distinct()
-            .ShouldBe(["clientId", "organisation", "roles", "description", "disabled", "createdAt", "secretRotatedAt"], ignoreOrder: true);
+            .ShouldBe(["clientId", "organisation", "roles", "description", "disabled", "createdAt", "secretRotatedAt", "person", "createdBy", "confirmedBy", "actsFor"], ignoreOrder: true);
     }
 
     [Fact]
