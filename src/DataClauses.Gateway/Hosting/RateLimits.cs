@@ -39,14 +39,14 @@ internal static class RateLimits
             RejectionStatusCode = StatusCodes.Status429TooManyRequests,
             OnRejected = WriteRejectionAsync,
             GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                // Per source and client: guesses from one address cannot lock the client out of another address.
-                PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetFixedWindowLimiter(
-                    "token:" + Source(http) + "|" + TokenClientKey(http),
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })),
-                // And per source whatever the client ids, so that one address cannot try many clients in turn.
+                // Per source whatever the client ids (first: every request from an address counts there), so that one address cannot try many clients in turn.
                 PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetFixedWindowLimiter(
                     "token-source:" + Source(http),
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perSource, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }))),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perSource, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })),
+                // Then per source and client: guesses from one address cannot lock the client out of another address.
+                PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetFixedWindowLimiter(
+                    "token:" + Source(http) + "|" + TokenClientKey(http),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }))),
         }));
         return services;
     }

@@ -183,7 +183,8 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
             "SELECT dataset_id || '|' || schema_json FROM datasets ORDER BY 1",
             "SELECT dataset_id || '|' || version || '|' || table_name FROM dataset_versions ORDER BY 1",
             "SELECT id || '|' || status FROM extracts ORDER BY 1",
-            "SELECT client_id || '|' || roles || '|' || secret_hash || '|' || CASE WHEN disabled THEN 'd' ELSE 'e' END FROM clients ORDER BY 1",
+            "SELECT client_id || '|' || roles || '|' || secret_rotated_at || '|' || CASE WHEN disabled THEN 'd' ELSE 'e' END FROM clients ORDER BY 1",
+            "SELECT \"ClientId\" || '|' || COALESCE(\"ClientSecret\", '') || '|' || COALESCE(\"JsonWebKeySet\", '') FROM \"OpenIddictApplications\" ORDER BY 1",
         })
         {
             await using var connection = await Host.Database.OpenAsync();
