@@ -11,6 +11,31 @@ if (args is ["audit-append", ..])
     return await DataClauses.Benchmarks.Audit.AuditAppendBenchmark.RunAsync(args[1..]);
 }
 
+if (args is ["protect-cpu", ..])
+{
+    // The benchmark table's protection timed by process CPU time as well as wall time: on a loaded machine the CPU
+    // time says what one protection costs on one core (docs/BENCHMARKS.md, before and after issue 11). A third
+    // argument divides the table's geography (a smaller table, for a quick look).
+    var runs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+    var scale = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
+    var table = DataClauses.Benchmarks.QpvTable.Generate(50 / scale, 280 / scale, 1_400 / scale).Build();
+    var rules = new DataClauses.Disclosure.DisclosureRules { MinCount = 5, PublicCells = new HashSet<int> { 0 } };
+    var process = System.Diagnostics.Process.GetCurrentProcess();
+    for (var run = 0; run < runs; run++)
+    {
+        process.Refresh();
+        var cpu = process.TotalProcessorTime;
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var protectedTable = DataClauses.Disclosure.TableProtector.Protect(table, rules);
+        wall.Stop();
+        process.Refresh();
+        Console.WriteLine(System.FormattableString.Invariant(
+            $"run {run}: wall {wall.Elapsed.TotalSeconds:F2} s, cpu {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s, {table.CellCount} cells, {protectedTable.PrimaryCount} primary, {protectedTable.SecondaryCount} secondary"));
+    }
+
+    return 0;
+}
+
 string[] inProcess = ["--inProcess", "-i"];
 BenchmarkSwitcher.FromAssembly(typeof(DataClauses.Benchmarks.DecisionBenchmarks).Assembly)
     .Run(args.Any(a => inProcess.Contains(a, StringComparer.OrdinalIgnoreCase)) ? args : [.. args, "--inProcess"]);
