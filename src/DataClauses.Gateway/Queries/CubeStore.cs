@@ -20,6 +20,9 @@ internal sealed partial class CubeStore(GatewayDbContext db, TimeProvider clock,
     /// <summary>The audit action of a cube build.</summary>
     public const string BuiltAction = "cube.built";
 
+    /// <summary>The actor of a cube build: the node itself.</summary>
+    public const string BuilderSubject = "node:cube-builder";
+
     /// <summary>The stored cube of a key, or null.</summary>
     public async Task<ProtectedCube?> FindAsync(CubeKey key, CancellationToken cancellationToken)
     {
@@ -101,9 +104,15 @@ internal sealed partial class CubeStore(GatewayDbContext db, TimeProvider clock,
         return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
     }
 
+    /// <summary>
+    /// The build is the node's act, not the requester's: the event's actor is the node, so that only the provider's DPO
+    /// (the data owner) sees the split of primary and secondary cells — the requester's organisation would learn from it
+    /// what the single secret mark hides (ADR 0006). The correlation id and <c>requestedBy</c> still name the request.
+    /// </summary>
     private AuditEvent BuiltEvent(AuditEvent trigger, CubeDefinition definition, ProtectedCube cube, TimeSpan elapsed) => trigger with
     {
         Action = BuiltAction,
+        Actor = new AuditActor(BuilderSubject, null, []),
         Outcome = "success",
         Timestamp = clock.GetUtcNow(),
         DataOwner = definition.Provider,
@@ -123,6 +132,7 @@ internal sealed partial class CubeStore(GatewayDbContext db, TimeProvider clock,
             ["primaries"] = cube.PrimaryCount.ToString(CultureInfo.InvariantCulture),
             ["secondaries"] = cube.SecondaryCount.ToString(CultureInfo.InvariantCulture),
             ["durationMs"] = ((long)elapsed.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            ["requestedBy"] = trigger.Actor.Subject,
         },
     };
 

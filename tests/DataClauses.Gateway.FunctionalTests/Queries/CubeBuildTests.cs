@@ -39,6 +39,11 @@ public abstract class CubeBuildTests
         built.Dataset.ShouldBe(Caf);
         built.Version.ShouldBe(CafVersion);
         built.DataOwner.ShouldBe("caf-44");
+
+        // The node builds; the requester's organisation never holds an event with the split of primaries and secondaries.
+        built.Actor.Subject.ShouldBe("node:cube-builder");
+        built.Actor.Organisation.ShouldBeNull();
+        built.Details["requestedBy"].ShouldBe("epci-demo-analyst");
         built.Details["clause"].ShouldBe("caf-foyers-qpv");
         built.Details["cells"].ShouldBe("576");
         var primaries = int.Parse(built.Details["primaries"], CultureInfo.InvariantCulture);

@@ -18,13 +18,24 @@ public sealed class RowValidatorTests
     [InlineData("0", 0L)]
     [InlineData("+3", 3L)]
     [InlineData(" 12 ", 12L)]
-    [InlineData("9223372036854775807", long.MaxValue)]
+    [InlineData("90071992547409", 90_071_992_547_409L)] // the largest integer whose sums stay exact (2^53 hundredths)
     public void Integers_are_read(string text, long expected)
     {
         var (ok, batch, _) = Convert(Mixed, "nombre", text);
 
         ok.ShouldBeTrue();
         batch.Integers[Index(Mixed, "nombre")][0].ShouldBe(expected);
+    }
+
+    [Theory]
+    [InlineData("90071992547410")]
+    [InlineData("9223372036854775807")]
+    public void Integers_whose_sums_could_not_be_exact_are_refused(string text)
+    {
+        var (ok, _, code) = Convert(Mixed, "nombre", text);
+
+        ok.ShouldBeFalse();
+        code.ShouldBe("value-too-large");
     }
 
     [Theory]

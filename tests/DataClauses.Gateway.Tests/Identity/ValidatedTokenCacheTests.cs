@@ -17,7 +17,8 @@ public sealed class ValidatedTokenCacheTests : IDisposable
     private readonly ECDsaSecurityKey _key;
     private bool _keyValidates = true;
 
-    public ValidatedTokenCacheTests() => _key = new ECDsaSecurityKey(_ecdsa) { KeyId = "k1" };
+    // The node signs in the canonical low-s form; the memory refuses a high-s signature before anything else.
+    public ValidatedTokenCacheTests() => _key = new ECDsaSecurityKey(new CanonicalEcdsa(_ecdsa)) { KeyId = "k1" };
 
     [Fact]
     public async Task Valid_token_is_remembered_and_each_hit_gets_its_own_copy_of_the_identity()
