@@ -24,30 +24,8 @@ internal sealed partial class AuditMaintenance(
         return (checkpoint, purge);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.Audit.CheckpointInterval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await RunOnceAsync(stoppingToken);
-                }
-#pragma warning disable CA1031 // A failed pass is logged; the next one tries again.
-                catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-                {
-                    LogPassFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicPass.RunAsync(options.Value.Audit.CheckpointInterval, clock, RunOnceAsync, ex => LogPassFailed(logger, ex), stoppingToken);
 
     [LoggerMessage(EventId = 4121, Level = LogLevel.Error, Message = "The audit maintenance pass (checkpoint, retention) failed; it runs again at the next interval")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

@@ -1,3 +1,4 @@
+using DataClauses.Gateway.Hosting;
 using OpenIddict.Abstractions;
 
 namespace DataClauses.Gateway.Identity;
@@ -23,30 +24,8 @@ internal sealed partial class TokenPruning(IServiceScopeFactory scopes, TimeProv
         return tokens;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await RunOnceAsync(stoppingToken);
-                }
-#pragma warning disable CA1031 // A failed pass is logged; the next one tries again.
-                catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-                {
-                    LogPassFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicPass.RunAsync(TimeSpan.FromHours(1), clock, RunOnceAsync, ex => LogPassFailed(logger, ex), stoppingToken);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Pruning expired OpenIddict tokens failed; it runs again in an hour")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
