@@ -76,9 +76,10 @@ public abstract class UploadAtomicityTests(AtomicityFixture fixture)
     public async Task Chunked_upload_cut_by_a_connection_reset_half_way_leaves_no_version_no_table_and_records_a_client_closed_request()
     {
         var version = "chunked-" + Guid.NewGuid().ToString("N")[..8];
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1); // the database server's clock is this machine's
         await using var connection = await StartRawUploadAsync(version, "Transfer-Encoding: chunked");
         await connection.SendChunkAsync(Encoding.UTF8.GetBytes(Publishing.ValidCsv(Publishing.Caf, 12_000)));
-        await Poll.UntilAsync(() => Poll.ImportInProgressAsync(Host.Database), "the gateway to be importing the upload");
+        await Poll.UntilAsync(() => Poll.ImportInProgressAsync(Host.Database, started), "the gateway to be importing the upload");
 
         connection.Reset();
 

@@ -280,8 +280,10 @@ public abstract class HostileInputSuite(HostileHostFixture fixture, ITestOutputH
                     contentType = ContentTypes[random.Next(ContentTypes.Length)];
                     steps.Add("content-type " + contentType);
                     break;
-                case 8: // huge
-                    text = ReplaceAStringValue(random, text, random.Next(2) == 0 ? "\"" + new string('z', random.Next(10_000, 900_000)) + "\"" : "[" + string.Join(',', Enumerable.Repeat("1", random.Next(1_000, 400_000))) + "]", steps);
+                case 8: // huge, but the whole body under the 1 MiB limit even after another huge mutation (beyond it Kestrel
+                        // answers 413 and closes the connection while the client still sends: a broken pipe, not an answer)
+                    var room = Math.Max(20_000, 1_000_000 - text.Length);
+                    text = ReplaceAStringValue(random, text, random.Next(2) == 0 ? "\"" + new string('z', random.Next(10_000, Math.Min(900_000, room - 10))) + "\"" : "[" + string.Join(',', Enumerable.Repeat("1", random.Next(1_000, Math.Min(400_000, room / 2 - 10)))) + "]", steps);
                     break;
                 case 9: // not JSON at all, or trailing garbage
                     text = random.Next(2) == 0 ? text + "}garbage" : "\uFEFF\uFEFF" + text;
