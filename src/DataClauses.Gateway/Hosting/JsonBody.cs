@@ -7,7 +7,7 @@ namespace DataClauses.Gateway.Hosting;
 
 /// <summary>
 /// The one way a JSON request body is read: <c>application/json</c> (or <c>+json</c>) in UTF-8 only (415 otherwise),
-/// well-formed (400 <c>invalid-json</c> with line and column), every string and member name valid Unicode text, and no
+/// well-formed (400 <c>invalid-json</c> with line and column), every string and member name valid Unicode text without NUL, and no
 /// member repeated in any object (400 <c>invalid-json</c> naming the field, its line and column). Reading strictly
 /// here means no endpoint can meet undecodable text later (it used to surface as a 500 from <c>GetString</c>) nor act
 /// on the last of two values an intermediary may have read differently.
@@ -110,7 +110,11 @@ internal static class JsonBody
     {
         try
         {
-            return (reader.GetString(), null);
+            var text = reader.GetString();
+            // U+0000 is valid JSON but no database stores it in text (PostgreSQL refuses it): not text we accept.
+            return text is not null && text.Contains('\0', StringComparison.Ordinal)
+                ? (null, At(json, reader.TokenStartIndex, path, "holding a NUL character (\\u0000), which is not accepted in text."))
+                : (text, null);
         }
         catch (InvalidOperationException)
         {

@@ -24,8 +24,10 @@ internal static partial class SafeText
 
     /// <summary>
     /// Refuses, before any endpoint runs, a request whose path parameters (dataset ids, versions, client and extract
-    /// ids) are not identifiers: 400 <c>validation</c> naming the parameter in <c>errors[].field</c>. No resource has such an id, and
-    /// no log line or audit event can then receive a forged line break from a path.
+    /// ids) are not identifiers, or whose query parameters hold a control character (percent-decoding already turns invalid UTF-8 into U+FFFD): 400
+    /// <c>validation</c> naming the parameter in <c>errors[].field</c>. No resource has such an id, no filter needs a
+    /// control character, no log line or audit event can then receive a forged line break, and no NUL reaches
+    /// PostgreSQL (which cannot store one in text and used to answer a 500).
     /// </summary>
     public static IApplicationBuilder UseIdentifierCheck(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -38,6 +40,21 @@ internal static partial class SafeText
                     [new { field = name, message = $"must be 1 to 200 letters, digits, '.', '_', '-' or ':' starting with a letter or digit, not '{Printable(text)}'." }]);
                 await problem.ExecuteAsync(context);
                 return;
+            }
+        }
+
+        foreach (var (name, values) in context.Request.Query)
+        {
+            foreach (var text in values)
+            {
+                if (text is not null && text.Any(char.IsControl))
+                {
+                    var problem = Problems.Validation(
+                        $"The query parameter '{Printable(name)}' holds a control character.",
+                        [new { field = Printable(name), message = $"must be printable text without control characters, not '{Printable(text)}'." }]);
+                    await problem.ExecuteAsync(context);
+                    return;
+                }
             }
         }
 

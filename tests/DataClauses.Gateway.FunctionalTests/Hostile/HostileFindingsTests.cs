@@ -30,7 +30,22 @@ public abstract class HostileFindingsTests(HostileHostFixture fixture)
         { "caf-44", "publisher", "PUT", "api/v1/datasets/caf-foyers-allocataires", """{"title":"Foyers ¤","fields":[]}""", "title" },
         { "caf-44", "admin", "POST", "api/v1/admin/clients", """{"clientId":"caf-44-text","roles":["analyst"],"description":"\ud800x"}""", "description" },
         { "caf-44", "admin", "POST", "api/v1/admin/clients", """{"clientId":"caf-44-text","roles":["analyst"],"des¤":"x"}""", "des\\ufffd" },
+        { "epci-demo", "analyst", "POST", "api/v1/queries", """{"dataset":"caf-foyers-allocataires\u0000","purpose":"observation"}""", "dataset" },
+        { "epci-demo", "analyst", "POST", "api/v1/extracts", """{"tables":[{"dataset":"caf-foyers-allocataires"}],"purpose":"observation\u0000"}""", "purpose" },
     };
+
+    [Theory]
+    [InlineData("caf-44", "dpo", "api/v1/audit/events?action=caf-foyers-allocataires%00&dataset=x", "action")]
+    [InlineData("caf-44", "dpo", "api/v1/audit/events?dataset=caf%0Afoyers", "dataset")]
+    [InlineData("epci-demo", "analyst", "api/v1/datasets?q=%00", "q")]
+    public async Task A_control_character_in_a_query_parameter_is_a_400_problem_naming_the_parameter(string organisation, string role, string pathAndQuery, string field)
+    {
+        using var client = await Host.ClientForAsync(organisation, role);
+        using var response = await client.GetAsync(new Uri(pathAndQuery, UriKind.Relative));
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation");
+        problem.GetProperty("errors")[0].GetProperty("field").GetString().ShouldBe(field);
+    }
 
     [Theory]
     [MemberData(nameof(InvalidTextBodies))]
