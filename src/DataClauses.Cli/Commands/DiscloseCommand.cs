@@ -47,7 +47,7 @@ internal static class DiscloseCommand
         {
             Description = "Add why each secret cell is secret (primary and its rules, or secondary): for checking your own table, never for a recipient.",
         };
-        var command = new Command("disclose", "Protect a table offline exactly as the gateway would, and write every cell with its status.")
+        var command = new Command("disclose", "Protect a table offline with the gateway's protection library and the rules given, and write every cell with its status (comma-separated, decimal point; the gateway's own CSV is French: ';' and a decimal comma).")
         {
             input, dims, countUnit, sums, minCount, dominance, pPercent, hierarchies, rounding, protectZeros, outputPath, showReasons,
         };
