@@ -92,6 +92,7 @@ public static partial class GatewayApp
         services.AddExtracts();
         services.AddGatewayAuthorizationServer(builder.Configuration);
         services.AddGatewayAuthentication(builder.Configuration);
+        services.AddPeopleSignIn();
         services.AddSingleton<PublicOrigin>();
         services.AddGatewayForwardedHeaders(builder.Configuration);
         services.AddGatewayRateLimits(builder.Configuration);
@@ -123,6 +124,7 @@ public static partial class GatewayApp
         });
         app.MapGatewayHealthChecks();
         app.MapAuthorizationServer();
+        app.MapPeopleSignIn();
         app.MapAdminClientsApi();
         app.MapCatalog();
         app.MapCatalogApi();
