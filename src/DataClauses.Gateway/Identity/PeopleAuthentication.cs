@@ -1,5 +1,6 @@
 using DataClauses.Gateway.Hosting;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Options;
 
 namespace DataClauses.Gateway.Identity;
@@ -25,7 +26,19 @@ internal static class PeopleAuthentication
         services.AddSingleton<UnknownAccountAttempts>();
         services.AddAuthentication().AddCookie(Scheme);
         services.AddSingleton<IConfigureOptions<CookieAuthenticationOptions>, ConfigureCookie>();
-        services.AddRazorPages();
+        // The pages live in this assembly, which is not the entry assembly when a test or another host builds the app.
+        services.AddRazorPages().ConfigureApplicationPartManager(parts =>
+        {
+            // Its factory gives both the types and the compiled Razor pages (a plain AssemblyPart has no pages).
+            var assembly = typeof(PeopleAuthentication).Assembly;
+            foreach (var part in ApplicationPartFactory.GetApplicationPartFactory(assembly).GetApplicationParts(assembly))
+            {
+                if (!parts.ApplicationParts.Any(p => p.GetType() == part.GetType() && p.Name == part.Name))
+                {
+                    parts.ApplicationParts.Add(part);
+                }
+            }
+        });
         return services;
     }
 
