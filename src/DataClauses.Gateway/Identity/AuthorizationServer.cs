@@ -79,6 +79,9 @@ internal static partial class AuthorizationServer
                     options.ClientAuthenticationMethods.Clear();
                     options.ClientAuthenticationMethods.UnionWith([ClientAuthenticationMethods.ClientSecretBasic, ClientAuthenticationMethods.ClientSecretPost, ClientAuthenticationMethods.PrivateKeyJwt]);
 
+                    // Public clients (people's code flow) send only their client_id (RFC 8414 "none").
+                    options.ClientAuthenticationMethods.Add("none");
+
                     // PKCE with S256 only ("plain" gives the verifier away to whoever sees the authorization request).
                     options.CodeChallengeMethods.Clear();
                     options.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);

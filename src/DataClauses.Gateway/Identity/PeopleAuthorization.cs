@@ -32,7 +32,9 @@ internal static class PeopleAuthorization
         app.MapMethods(AuthorizationPath, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync)
             .DisableAntiforgery()
             .AllowAnonymous()
-            .ExcludeFromDescription();
+            .WithName("Authorize")
+            .WithSummary("OAuth 2.0 authorization endpoint for people: authorization code with PKCE (S256); without a session, redirects to /connexion and back.")
+            .WithTags("Identity");
         return app;
     }
 
