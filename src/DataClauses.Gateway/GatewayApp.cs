@@ -92,6 +92,7 @@ public static partial class GatewayApp
         services.AddExtracts();
         services.AddGatewayAuthorizationServer(builder.Configuration);
         services.AddGatewayAuthentication(builder.Configuration);
+        services.AddPeopleSignIn();
         services.AddSingleton<PublicOrigin>();
         services.AddGatewayForwardedHeaders(builder.Configuration);
         services.AddGatewayRateLimits(builder.Configuration);
@@ -123,6 +124,7 @@ public static partial class GatewayApp
         });
         app.MapGatewayHealthChecks();
         app.MapAuthorizationServer();
+        app.MapPeopleSignIn();
         app.MapAdminClientsApi();
         app.MapCatalog();
         app.MapCatalogApi();
@@ -150,7 +152,7 @@ public static partial class GatewayApp
 
             DataClauses gateway — demo node '{options.NodeId}' (synthetic data only)
             Listening on: {string.Join(", ", app.Urls)}   API docs: {app.Urls.FirstOrDefault()}/api-docs
-            Demo clients (POST /connect/token, grant_type=client_credentials); web users (for the sign-in page still to come) are role@organisation with password Demo-<organisation>-<role>!
+            Demo clients (POST /connect/token, grant_type=client_credentials); people sign in at {app.Urls.FirstOrDefault()}/connexion as role@organisation with password Demo-<organisation>-<role>!
             {string.Join(Environment.NewLine, lines)}
 
             """);

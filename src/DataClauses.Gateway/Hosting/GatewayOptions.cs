@@ -149,6 +149,19 @@ public sealed class IdentityOptions
 
     /// <summary>Issuers trusted besides the built-in one (Keycloak, ProConnect, Duende…).</summary>
     public IList<ExternalIssuerOptions> ExternalIssuers { get; set; } = [];
+
+    /// <summary>Lockout of local accounts after failed sign-ins (<c>DataClauses:Identity:Lockout</c>).</summary>
+    public AccountLockoutOptions Lockout { get; set; } = new();
+}
+
+/// <summary>How many failed sign-ins lock a local account, and for how long.</summary>
+public sealed class AccountLockoutOptions
+{
+    /// <summary>Consecutive failed sign-ins that lock the account.</summary>
+    public int MaxFailedAttempts { get; set; } = 5;
+
+    /// <summary>How long the account stays locked.</summary>
+    public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 /// <summary>An external issuer whose tokens the gateway accepts.</summary>
@@ -244,6 +257,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (string.IsNullOrWhiteSpace(identity.Audience))
         {
             errors.Add("DataClauses:Identity:Audience is required.");
+        }
+
+        if (identity.Lockout.MaxFailedAttempts is < 1 or > 100 || identity.Lockout.Duration <= TimeSpan.Zero)
+        {
+            errors.Add($"DataClauses:Identity:Lockout needs MaxFailedAttempts between 1 and 100 and a positive Duration, not {identity.Lockout.MaxFailedAttempts} and {identity.Lockout.Duration}.");
         }
 
         if (identity.AccessTokenLifetime < TimeSpan.FromMinutes(5) || identity.AccessTokenLifetime > TimeSpan.FromMinutes(15))

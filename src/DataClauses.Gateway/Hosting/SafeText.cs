@@ -31,8 +31,15 @@ internal static partial class SafeText
     /// </summary>
     public static IApplicationBuilder UseIdentifierCheck(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        var pattern = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern;
         foreach (var (name, value) in context.Request.RouteValues)
         {
+            // Only the path's parameters: a Razor page's own values ("page" = "/Connexion/Index") come from the endpoint.
+            if (pattern is not null && pattern.GetParameter(name) is null)
+            {
+                continue;
+            }
+
             if (value is string text && !Identifier().IsMatch(text))
             {
                 var problem = Problems.Validation(

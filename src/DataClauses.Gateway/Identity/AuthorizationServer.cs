@@ -15,7 +15,7 @@ namespace DataClauses.Gateway.Identity;
 
 /// <summary>
 /// The node's OAuth 2.0 authorization server, on OpenIddict: client credentials (client secret or private_key_jwt),
-/// revocation, introspection, discovery and the JWKS. Applications and tokens live in OpenIddict's EF Core stores;
+/// authorization code with PKCE and refresh tokens for people (<see cref="PeopleAuthorization"/>), revocation, introspection, discovery and the JWKS. Applications and tokens live in OpenIddict's EF Core stores;
 /// the gateway's own clients table keeps what OpenIddict does not know (organisation, roles, disabled flag). Tokens are
 /// signed with the node's database-backed keys (<see cref="SigningKeys"/>), so every replica signs and publishes alike.
 /// </summary>
@@ -54,13 +54,17 @@ internal static partial class AuthorizationServer
             })
             .AddServer(o =>
             {
-                o.SetTokenEndpointUris(TokenPath)
+                o.SetAuthorizationEndpointUris(PeopleAuthorization.AuthorizationPath)
+                    .SetTokenEndpointUris(TokenPath)
                     .SetRevocationEndpointUris(RevocationPath)
                     .SetIntrospectionEndpointUris(IntrospectionPath)
                     .SetJsonWebKeySetEndpointUris(JwksPath)
                     .SetConfigurationEndpointUris(ConfigurationPath);
-                o.AllowClientCredentialsFlow();
-                o.RegisterScopes(ApiScope);
+                o.AllowClientCredentialsFlow()
+                    .AllowAuthorizationCodeFlow()
+                    .AllowRefreshTokenFlow()
+                    .RequireProofKeyForCodeExchange();
+                o.RegisterScopes(ApiScope, Scopes.OfflineAccess);
                 o.SetAccessTokenLifetime(identity.AccessTokenLifetime);
 
                 // Resource servers (this node's JwtBearer, partners' gateways) read the token: a signed JWT, not a JWE.
@@ -74,6 +78,16 @@ internal static partial class AuthorizationServer
                 {
                     options.ClientAuthenticationMethods.Clear();
                     options.ClientAuthenticationMethods.UnionWith([ClientAuthenticationMethods.ClientSecretBasic, ClientAuthenticationMethods.ClientSecretPost, ClientAuthenticationMethods.PrivateKeyJwt]);
+
+                    // Public clients (people's code flow) send only their client_id (RFC 8414 "none").
+                    options.ClientAuthenticationMethods.Add("none");
+
+                    // PKCE with S256 only ("plain" gives the verifier away to whoever sees the authorization request).
+                    options.CodeChallengeMethods.Clear();
+                    options.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
+
+                    // Rolling refresh tokens, each usable once: a refresh token used again (stolen) is refused at once.
+                    options.RefreshTokenReuseLeeway = TimeSpan.Zero;
                 });
 
                 // Any token OpenIddict would encrypt itself (none with these flows) is protected by Data Protection, whose key
@@ -82,6 +96,7 @@ internal static partial class AuthorizationServer
 
                 // TLS ends at the reverse proxy in front of the node (deploy/); the node itself listens on plain HTTP.
                 o.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
                     .DisableTransportSecurityRequirement()
                     .SetRealm("dataclauses");
@@ -119,7 +134,7 @@ internal static partial class AuthorizationServer
             .DisableAntiforgery()
             .AllowAnonymous()
             .WithName("IssueToken")
-            .WithSummary("OAuth 2.0 token endpoint: client credentials (client_secret_basic, client_secret_post, private_key_jwt); returns an RFC 9068 JWT access token.")
+            .WithSummary("OAuth 2.0 token endpoint: client credentials (client_secret_basic, client_secret_post, private_key_jwt), authorization code with PKCE and refresh token (people); returns an RFC 9068 JWT access token.")
             .WithTags("Identity");
         return app;
     }
@@ -128,10 +143,15 @@ internal static partial class AuthorizationServer
     {
         var request = http.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request is missing (the token endpoint is a passthrough).");
+        if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
+        {
+            return await PeopleAuthorization.ExchangeAsync(http, request, cancellationToken);
+        }
+
         if (!request.IsClientCredentialsGrantType())
         {
             // OpenIddict refuses every grant the server does not allow before this point.
-            return Refuse(Errors.UnsupportedGrantType, "Only the client_credentials grant is supported.");
+            return Refuse(Errors.UnsupportedGrantType, "Only the client_credentials, authorization_code and refresh_token grants are supported.");
         }
 
         var client = await db.Clients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == request.ClientId, cancellationToken);
@@ -151,7 +171,7 @@ internal static partial class AuthorizationServer
         return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static IResult Refuse(string error, string description) => Results.Forbid(
+    internal static IResult Refuse(string error, string description) => Results.Forbid(
         new AuthenticationProperties(new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,

@@ -51,6 +51,7 @@ internal sealed partial class DatabaseInitializer(
         if (options.Value.SeedDemo)
         {
             await SeedAccountsAsync(cancellationToken);
+            await PeopleAuthorization.SeedDemoClientAsync(scopes, cancellationToken);
             if (options.Value.SeedDemoDatasets)
             {
                 await using var scope = scopes.CreateAsyncScope();
@@ -162,7 +163,13 @@ internal sealed partial class DatabaseInitializer(
                     PasswordHash = string.Empty,
                     CreatedAt = now,
                 };
-                user.PasswordHash = passwords.HashPassword(user, DemoAccounts.Password(organisation, role));
+                var password = DemoAccounts.Password(organisation, role);
+                if (PasswordRules.Check(password, user.UserName) is [var problem, ..])
+                {
+                    throw new InvalidOperationException($"The demo password of {user.UserName} breaks the password rules: {problem}");
+                }
+
+                user.PasswordHash = passwords.HashPassword(user, password);
                 return user;
             },
             cancellationToken)));

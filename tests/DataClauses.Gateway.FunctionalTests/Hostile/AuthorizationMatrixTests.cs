@@ -26,7 +26,7 @@ public abstract class AuthorizationMatrixTests
     private static readonly string[] Public =
     [
         "/connect/token", "/.well-known/openid-configuration", "/.well-known/jwks.json", "/healthz", "/readyz", "/openapi/{documentName}.json",
-        "/api/v1/catalog.jsonld",
+        "/api/v1/catalog.jsonld", "/connect/authorize", "/connexion", "/deconnexion",
     ];
 
     protected abstract StorageProvider Provider { get; }
@@ -93,7 +93,7 @@ public abstract class AuthorizationMatrixTests
                 var body = await response.Content.ReadAsStringAsync();
                 var where = $"{method} {pattern} as {name} → {status} {body[..Math.Min(body.Length, 300)]}";
                 status.ShouldBeLessThan(500, where);
-                if (status >= 400 && pattern != "/connect/token")
+                if (status >= 400 && pattern is not ("/connect/token" or "/connect/authorize"))
                 {
                     response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", where);
                 }

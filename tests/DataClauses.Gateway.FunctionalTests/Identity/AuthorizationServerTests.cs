@@ -113,9 +113,9 @@ public abstract class AuthorizationServerTests(GatewayFixture fixture)
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var json = await GatewayHost.JsonOf(response);
         var endpoints = json.EnumerateObject().Where(p => p.Name.EndsWith("_endpoint", StringComparison.Ordinal)).Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
-        endpoints.ShouldBe(["introspection_endpoint", "revocation_endpoint", "token_endpoint"]);
+        endpoints.ShouldBe(["authorization_endpoint", "introspection_endpoint", "revocation_endpoint", "token_endpoint"]);
         json.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal)
-            .ShouldBe(["client_secret_basic", "client_secret_post", "private_key_jwt"]);
+            .ShouldBe(["client_secret_basic", "client_secret_post", "none", "private_key_jwt"]);
         foreach (var endpoint in endpoints)
         {
             // Each advertised endpoint answers (a request without a token is refused by the endpoint, not a 404).

@@ -239,7 +239,7 @@ public abstract class TokenEndpointTests(GatewayFixture fixture)
         json.GetProperty("issuer").GetString().ShouldBe(GatewayHost.Issuer);
         json.GetProperty("token_endpoint").GetString().ShouldBe(new Uri(Host.BaseAddress, "connect/token").ToString());
         json.GetProperty("jwks_uri").GetString().ShouldBe(new Uri(Host.BaseAddress, ".well-known/jwks.json").ToString());
-        json.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()).ShouldBe(["client_credentials"]);
+        json.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal).ShouldBe(["authorization_code", "client_credentials", "refresh_token"]);
     }
 }
 

@@ -1,0 +1,68 @@
+using DataClauses.Gateway.Hosting;
+using DataClauses.Gateway.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace DataClauses.Gateway.Pages.Connexion;
+
+/// <summary>
+/// The sign-in page (<c>/connexion</c>): a local account's identifier and password, antiforgery-checked. The refusal
+/// says the same thing whether the account exists or not; a locked account (or name) is told so.
+/// </summary>
+[AllowAnonymous]
+internal sealed class IndexModel(PeopleSignIn signIn, IOptions<GatewayOptions> options) : PageModel
+{
+    internal const string RefusedMessage = "Identifiant ou mot de passe incorrect.";
+
+    /// <summary>The identifier typed (kept on a refusal; the password never is).</summary>
+    [BindProperty(Name = "identifiant")]
+    public string? Identifiant { get; set; }
+
+    [BindProperty(Name = "motDePasse")]
+    public string? MotDePasse { get; set; }
+
+    /// <summary>Where to go after signing in (a local URL only: /connect/authorize for the code flow).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public string? Error { get; private set; }
+
+    /// <summary>The person already signed in on this browser, if any.</summary>
+    public string? SignedInAs { get; private set; }
+
+    /// <summary>Demo accounts are listed only on a demo node (<c>DataClauses:SeedDemo</c>).</summary>
+    public bool Demo => options.Value.SeedDemo;
+
+    public async Task OnGetAsync()
+    {
+        var session = await HttpContext.AuthenticateAsync(PeopleAuthentication.Scheme);
+        SignedInAs = session.Succeeded ? session.Principal.FindFirst("name")?.Value ?? session.Principal.FindFirst(ClaimNames.Subject)?.Value : null;
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(Identifiant) || string.IsNullOrEmpty(MotDePasse))
+        {
+            Error = "Saisissez votre identifiant et votre mot de passe.";
+            return Page();
+        }
+
+        var result = await signIn.SignInAsync(Identifiant, MotDePasse, PeopleAuthentication.Scheme, cancellationToken);
+        MotDePasse = null;
+        switch (result.Status)
+        {
+            case PeopleSignInStatus.SignedIn:
+                await HttpContext.SignInAsync(PeopleAuthentication.Scheme, result.Principal!);
+                return LocalRedirect(ReturnUrl is { Length: > 0 } && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : PeopleAuthentication.SignInPath);
+            case PeopleSignInStatus.LockedOut:
+                Error = $"Compte verrouillé : trop de tentatives infructueuses. Réessayez dans {options.Value.Identity.Lockout.Duration.TotalMinutes:0} minutes.";
+                return Page();
+            default:
+                Error = RefusedMessage;
+                return Page();
+        }
+    }
+}
