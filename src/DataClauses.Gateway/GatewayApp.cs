@@ -111,7 +111,7 @@ public static partial class GatewayApp
 
         // Before authentication: OpenIddict authenticates clients at the token endpoint inside UseAuthentication.
         app.UseTokenRateLimiter();
-        app.UseAuthentication();
+        app.UseGatewayAuthentication();
         app.UseGatewayRateLimiter();
         app.UseAuthorization();
 
