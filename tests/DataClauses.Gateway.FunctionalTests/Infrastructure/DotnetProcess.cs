@@ -38,7 +38,7 @@ internal sealed class DotnetProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="assembly"/> (a dll next to the tests) with these arguments and environment, and waits until
-    /// it prints its listening address. The Microsoft.Hosting.Lifetime logger must stay at Information for that line.
+    /// it prints its listening address ("Now listening on:" of Microsoft.Hosting.Lifetime, or the gateway's banner).
     /// </summary>
     public static async Task<DotnetProcess> StartAsync(string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
     {
@@ -70,7 +70,7 @@ internal sealed class DotnetProcess : IAsyncDisposable
             }
 
             const string marker = "Listening on: ";
-            var at = e.Data.IndexOf(marker, StringComparison.Ordinal);
+            var at = e.Data.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
             if (at >= 0)
             {
                 listening.TrySetResult(new Uri(e.Data[(at + marker.Length)..].Split(' ', ',')[0].TrimEnd('/') + "/"));
