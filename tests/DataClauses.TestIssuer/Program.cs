@@ -88,12 +88,7 @@ app.MapPost("connect/token", async (HttpContext context) =>
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
         identity.SetClaim(Claims.Subject, request.ClientId);
         identity.SetClaim(Claims.ClientId, request.ClientId);
-        if (settings.Organisation is { Length: > 0 })
-        {
-            identity.SetClaim("org", settings.Organisation);
-        }
-
-        identity.SetClaims("roles", [.. settings.Roles]);
+        AddOrganisationAndRoles(identity);
         identity.SetScopes(request.GetScopes());
         identity.SetAudiences(settings.Audience);
         identity.SetDestinations(_ => [Destinations.AccessToken]);
@@ -115,12 +110,7 @@ app.MapMethods("connect/authorize", [HttpMethods.Get, HttpMethods.Post], (HttpCo
     identity.SetClaim(Claims.Subject, settings.PersonSubject);
     identity.SetClaim(Claims.Name, settings.PersonName);
     identity.SetClaim(Claims.Email, settings.PersonEmail);
-    if (settings.Organisation is { Length: > 0 })
-    {
-        identity.SetClaim("org", settings.Organisation);
-    }
-
-    identity.SetClaims("roles", [.. settings.Roles]);
+    AddOrganisationAndRoles(identity);
     identity.SetScopes(request.GetScopes());
     identity.SetAudiences(settings.Audience);
     identity.SetDestinations(claim => claim.Type switch
@@ -132,3 +122,14 @@ app.MapMethods("connect/authorize", [HttpMethods.Get, HttpMethods.Post], (HttpCo
 });
 
 await app.RunAsync();
+
+// The organisation (none when not configured, to test a token without one) and the roles of every token issued.
+void AddOrganisationAndRoles(ClaimsIdentity identity)
+{
+    if (settings.Organisation is { Length: > 0 })
+    {
+        identity.SetClaim("org", settings.Organisation);
+    }
+
+    identity.SetClaims("roles", [.. settings.Roles]);
+}
