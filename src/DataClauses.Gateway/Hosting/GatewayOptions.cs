@@ -190,6 +190,24 @@ public sealed class ExternalIssuerOptions
 
     /// <summary>Whether HTTPS is required for metadata (true outside tests).</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>
+    /// The organisations this issuer may speak for (required, at least one): a token of this issuer claiming another
+    /// organisation, or none, is refused (401, audited).
+    /// </summary>
+    public IList<string> Organisations { get; set; } = [];
+
+    /// <summary>
+    /// Least time between two metadata refreshes asked for by a token with an unknown key id: however many such tokens
+    /// arrive, the issuer is asked at most once per interval (at least one second).
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the metadata (discovery document, keys) is refreshed in any case.</summary>
+    public TimeSpan AutomaticRefreshInterval { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>Timeout of one metadata request: an issuer that does not answer makes its tokens fail, not hang.</summary>
+    public TimeSpan MetadataTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Sizes and rates.</summary>
@@ -306,6 +324,27 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             if (string.IsNullOrWhiteSpace(external.Audience))
             {
                 errors.Add($"{prefix}:Audience is required.");
+            }
+
+            if (external.Organisations.Count == 0 || external.Organisations.Any(string.IsNullOrWhiteSpace))
+            {
+                // Without the list, the issuer could assert any organisation: refuse to start rather than trust it for all.
+                errors.Add($"{prefix}:Organisations is required: list the organisations issuer '{external.Name}' may speak for ({prefix}:Organisations:0 = an organisation id).");
+            }
+
+            if (external.RefreshInterval < TimeSpan.FromSeconds(1))
+            {
+                errors.Add($"{prefix}:RefreshInterval must be at least 00:00:01.");
+            }
+
+            if (external.AutomaticRefreshInterval < TimeSpan.FromMinutes(5))
+            {
+                errors.Add($"{prefix}:AutomaticRefreshInterval must be at least 00:05:00.");
+            }
+
+            if (external.MetadataTimeout <= TimeSpan.Zero || external.MetadataTimeout > TimeSpan.FromMinutes(2))
+            {
+                errors.Add($"{prefix}:MetadataTimeout must be between 00:00:00 and 00:02:00 (exclusive of zero).");
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using DataClauses.Gateway.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -34,34 +33,13 @@ internal static class AuthenticationSetup
         });
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, BuiltInKeysPostConfigure>();
 
-        foreach (var external in identity.ExternalIssuers)
-        {
-            builder.AddJwtBearer(external.Name, o =>
-            {
-                o.MapInboundClaims = false;
-                o.RequireHttpsMetadata = external.RequireHttpsMetadata;
-                o.Authority = external.Authority;
-                o.TokenValidationParameters = Parameters(external.Issuer, external.Audience, identity.ClockSkew);
-                if (external.JwksUrl is not null)
-                {
-                    o.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => ExternalJwks.Resolve(external.JwksUrl, kid, external.RequireHttpsMetadata);
-                }
-
-                var events = Events();
-                events.OnTokenValidated = context =>
-                {
-                    MapExternalClaims(context.Principal!, external);
-                    return Task.CompletedTask;
-                };
-                o.Events = events;
-            });
-        }
+        ExternalIssuers.Add(services, builder, identity);
 
         services.AddAuthorization();
         return services;
     }
 
-    private static TokenValidationParameters Parameters(string? issuer, string audience, TimeSpan skew) => new()
+    internal static TokenValidationParameters Parameters(string? issuer, string audience, TimeSpan skew) => new()
     {
         ValidIssuers = issuer is null ? null : IssuerForms(issuer),
         ValidAudience = audience,
@@ -87,7 +65,7 @@ internal static class AuthenticationSetup
         return [.. new[] { issuer, uri.AbsoluteUri, uri.AbsoluteUri.TrimEnd('/') }.Distinct(StringComparer.Ordinal)];
     }
 
-    private static JwtBearerEvents Events() => new()
+    internal static JwtBearerEvents Events() => new()
     {
         // A 401 is written as a problem; the WWW-Authenticate header says why (RFC 6750).
         OnChallenge = async context =>
@@ -154,37 +132,6 @@ internal static class AuthenticationSetup
         return BuiltInScheme;
     }
 
-    /// <summary>Copies the external issuer's organisation and roles claims into the gateway's claim names.</summary>
-    private static void MapExternalClaims(ClaimsPrincipal principal, ExternalIssuerOptions external)
-    {
-        if (principal.Identity is not ClaimsIdentity identity)
-        {
-            return;
-        }
-
-        // Read the issuer's values before removing anything: its claim names may be the gateway's own ("org", "roles").
-        var organisation = principal.FindFirst(external.OrganisationClaim)?.Value;
-        var roles = principal.FindAll(external.RolesClaim)
-            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-
-        foreach (var claim in identity.FindAll(c => c.Type is ClaimNames.Organisation or ClaimNames.Roles).ToList())
-        {
-            identity.RemoveClaim(claim);
-        }
-
-        if (organisation is { Length: > 0 })
-        {
-            identity.AddClaim(new Claim(ClaimNames.Organisation, organisation));
-        }
-
-        foreach (var role in roles)
-        {
-            identity.AddClaim(new Claim(ClaimNames.Roles, role));
-        }
-    }
-
     /// <summary>
     /// IdentityModel's default lifetime check reads the wall clock; this one reads the injected clock, with the same
     /// rules: an expiry is required, the token is refused before nbf and after exp, give or take the clock skew.
@@ -243,43 +190,5 @@ internal static class AuthenticationSetup
                 options.TokenHandlers.Add(new ValidatedTokenCache(clock, kid => keys.ResolveForValidation(kid).Any()));
             }
         }
-    }
-}
-
-/// <summary>Fetches and caches an external issuer's JWKS when it has no discovery document.</summary>
-internal static class ExternalJwks
-{
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private static readonly Dictionary<string, (DateTime LoadedAt, JsonWebKeySet Keys)> Cache = new(StringComparer.Ordinal);
-
-    public static IEnumerable<SecurityKey> Resolve(string url, string? kid, bool requireHttps)
-    {
-        if (requireHttps && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-        {
-            return [];
-        }
-
-        JsonWebKeySet set;
-        lock (Cache)
-        {
-            if (Cache.TryGetValue(url, out var cached) && cached.LoadedAt > TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(-10)
-                && (kid is null || cached.Keys.Keys.Any(k => k.Kid == kid)))
-            {
-                set = cached.Keys;
-                return Filter(set, kid);
-            }
-        }
-
-        var json = Http.GetStringAsync(new Uri(url)).GetAwaiter().GetResult();
-        set = new JsonWebKeySet(json);
-        lock (Cache)
-        {
-            Cache[url] = (TimeProvider.System.GetUtcNow().UtcDateTime, set);
-        }
-
-        return Filter(set, kid);
-
-        static IEnumerable<SecurityKey> Filter(JsonWebKeySet set, string? kid) =>
-            set.GetSigningKeys().Where(k => kid is null || k.KeyId == kid);
     }
 }

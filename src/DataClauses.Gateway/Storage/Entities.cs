@@ -75,16 +75,6 @@ internal sealed class SigningKeyEntity
     public DateTimeOffset ExpiresAt { get; set; }
 }
 
-/// <summary>A Data Protection key ring entry (XML), shared by every replica.</summary>
-internal sealed class DataProtectionKeyEntity
-{
-    public int Id { get; set; }
-
-    public string? FriendlyName { get; set; }
-
-    public required string Xml { get; set; }
-}
-
 /// <summary>A dataset declared by its provider, with its schema.</summary>
 internal sealed class DatasetEntity
 {

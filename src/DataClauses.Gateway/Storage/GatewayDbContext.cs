@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace DataClauses.Gateway.Storage;
@@ -6,7 +7,7 @@ namespace DataClauses.Gateway.Storage;
 /// The gateway's metadata: clients, users, signing keys, datasets and versions, audit, protected cubes, extracts. Dataset rows live in
 /// typed tables created per version (see the Catalog feature), not in this model.
 /// </summary>
-internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(options)
+internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<ClientEntity> Clients => Set<ClientEntity>();
 
@@ -14,7 +15,8 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<SigningKeyEntity> SigningKeys => Set<SigningKeyEntity>();
 
-    public DbSet<DataProtectionKeyEntity> DataProtectionKeys => Set<DataProtectionKeyEntity>();
+    /// <summary>The Data Protection key ring, shared by every replica (PersistKeysToDbContext).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<DatasetEntity> Datasets => Set<DatasetEntity>();
 
@@ -85,9 +87,9 @@ internal abstract class GatewayDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.ExpiresAt).HasColumnName("expires_at");
         });
 
-        modelBuilder.Entity<DataProtectionKeyEntity>(e =>
+        modelBuilder.Entity<DataProtectionKey>(e =>
         {
-            e.ToTable("data_protection_keys");
+            e.ToTable(Migrations.DataProtectionKeysSchema.Table);
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).HasColumnName("id");
             e.Property(x => x.FriendlyName).HasColumnName("friendly_name").HasMaxLength(200);

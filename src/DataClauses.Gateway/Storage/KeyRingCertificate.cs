@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using DataClauses.Gateway.Hosting;
-using DataClauses.Gateway.Identity;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.Extensions.Options;
 
 namespace DataClauses.Gateway.Storage;
 
@@ -60,9 +57,7 @@ internal static class KeyRingCertificate
     /// </summary>
     public static IServiceCollection AddDatabaseKeyRing(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IServiceScopeFactory>())));
-        var dataProtection = services.AddDataProtection().SetApplicationName("DataClauses");
+        var dataProtection = services.AddDataProtection().SetApplicationName("DataClauses").PersistKeysToDbContext<GatewayDbContext>();
         var storage = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.Storage ?? new StorageOptions();
         if (TryLoad(storage) is { } certificate)
         {

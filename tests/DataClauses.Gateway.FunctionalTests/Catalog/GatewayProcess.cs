@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using DataClauses.Gateway.FunctionalTests.Infrastructure;
 
 namespace DataClauses.Gateway.FunctionalTests.Catalog;
@@ -11,84 +9,39 @@ namespace DataClauses.Gateway.FunctionalTests.Catalog;
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output;
+    private readonly DotnetProcess _process;
 
-    private GatewayProcess(Process process, StringBuilder output, Uri baseAddress)
+    private GatewayProcess(DotnetProcess process)
     {
         _process = process;
-        _output = output;
-        BaseAddress = baseAddress;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Http = new HttpClient { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _process.BaseAddress;
 
     public HttpClient Http { get; }
 
     /// <summary>What the process printed so far (for failure messages).</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>Starts the gateway on a database and waits until it listens and /readyz answers 200.</summary>
     public static async Task<GatewayProcess> StartAsync(TestDatabase database)
     {
-        var start = new ProcessStartInfo(DotnetPath(), [Path.Combine(AppContext.BaseDirectory, "DataClauses.Gateway.dll"), "--urls", "http://127.0.0.1:0"])
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            WorkingDirectory = database.Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["DataClauses__Storage__Provider"] = database.Provider == StorageProvider.PostgreSql ? "PostgreSQL" : "Sqlite",
+            ["DataClauses__Storage__ConnectionString"] = database.ConnectionString,
+            ["DataClauses__Storage__DataDirectory"] = database.Directory,
+            ["DataClauses__PoliciesPath"] = GatewayHost.PoliciesPath,
+            ["DataClauses__SeedDemo"] = "true",
+            ["DataClauses__SeedDemoDatasets"] = "false",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
-        start.Environment["DataClauses__Storage__Provider"] = database.Provider == StorageProvider.PostgreSql ? "PostgreSQL" : "Sqlite";
-        start.Environment["DataClauses__Storage__ConnectionString"] = database.ConnectionString;
-        start.Environment["DataClauses__Storage__DataDirectory"] = database.Directory;
-        start.Environment["DataClauses__PoliciesPath"] = GatewayHost.PoliciesPath;
-        start.Environment["DataClauses__SeedDemo"] = "true";
-        start.Environment["DataClauses__SeedDemoDatasets"] = "false";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-
-        var output = new StringBuilder();
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        DataReceivedEventHandler collect = (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
-
-            const string marker = "Listening on: ";
-            var at = e.Data.IndexOf(marker, StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                listening.TrySetResult(new Uri(e.Data[(at + marker.Length)..].Split(' ', ',')[0].TrimEnd('/') + "/"));
-            }
-        };
-        process.OutputDataReceived += collect;
-        process.ErrorDataReceived += collect;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The gateway process exited before listening."));
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = await DotnetProcess.StartAsync("DataClauses.Gateway.dll", ["--urls", "http://127.0.0.1:0"], environment, database.Directory);
+        var gateway = new GatewayProcess(process);
         try
         {
-            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(90));
-            var gateway = new GatewayProcess(process, output, address);
             await Poll.UntilAsync(
                 async () =>
                 {
@@ -100,22 +53,14 @@ internal sealed class GatewayProcess : IAsyncDisposable
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            process.Dispose();
+            var output = gateway.Output;
+            await gateway.DisposeAsync();
             throw new InvalidOperationException($"The gateway process did not start:{Environment.NewLine}{output}", e);
         }
     }
 
     /// <summary>Kills the process at once (SIGKILL: no shutdown, no finally block, no rollback by the gateway itself).</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     /// <summary>An HTTP client of this process carrying a demo client's access token.</summary>
     public async Task<HttpClient> ClientForAsync(string organisation, string role)
@@ -136,17 +81,6 @@ internal sealed class GatewayProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        if (!_process.HasExited)
-        {
-            await KillAsync();
-        }
-
-        _process.Dispose();
+        await _process.DisposeAsync();
     }
-
-    /// <summary>The dotnet host running the tests (the gateway needs the same runtime).</summary>
-    private static string DotnetPath() =>
-        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
-            ? path
-            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
 }

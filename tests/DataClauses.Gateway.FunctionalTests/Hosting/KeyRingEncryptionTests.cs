@@ -99,7 +99,7 @@ public abstract class KeyRingEncryptionTests
     {
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
-        return await db.DataProtectionKeys.Select(k => k.Xml).ToListAsync();
+        return await db.DataProtectionKeys.Select(k => k.Xml!).ToListAsync();
     }
 
     /// <summary>A self-signed RSA certificate with its private key, as the PKCS#12 file an operator would mount.</summary>

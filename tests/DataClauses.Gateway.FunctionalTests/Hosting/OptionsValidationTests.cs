@@ -16,6 +16,7 @@ public sealed class OptionsValidationTests
             ["DataClauses:Identity:ExternalIssuers:0:Name"] = "keycloak",
             ["DataClauses:Identity:ExternalIssuers:0:Issuer"] = "https://keycloak.test/realms/dc",
             ["DataClauses:Identity:ExternalIssuers:0:Audience"] = "dataclauses",
+            ["DataClauses:Identity:ExternalIssuers:0:Organisations:0"] = "caf-44",
         });
 
         var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
@@ -55,14 +56,17 @@ public sealed class OptionsValidationTests
             ["DataClauses:Identity:ExternalIssuers:0:Issuer"] = "https://a.test",
             ["DataClauses:Identity:ExternalIssuers:0:JwksUrl"] = "https://a.test/jwks",
             ["DataClauses:Identity:ExternalIssuers:0:Audience"] = "dc",
+            ["DataClauses:Identity:ExternalIssuers:0:Organisations:0"] = "caf-44",
             ["DataClauses:Identity:ExternalIssuers:1:Name"] = "partners",
             ["DataClauses:Identity:ExternalIssuers:1:Issuer"] = "https://b.test",
             ["DataClauses:Identity:ExternalIssuers:1:JwksUrl"] = "https://b.test/jwks",
             ["DataClauses:Identity:ExternalIssuers:1:Audience"] = "dc",
+            ["DataClauses:Identity:ExternalIssuers:1:Organisations:0"] = "caf-44",
             ["DataClauses:Identity:ExternalIssuers:2:Name"] = "partners",
             ["DataClauses:Identity:ExternalIssuers:2:Issuer"] = GatewayHost.Issuer,
             ["DataClauses:Identity:ExternalIssuers:2:Authority"] = "https://c.test",
             ["DataClauses:Identity:ExternalIssuers:2:Audience"] = "dc",
+            ["DataClauses:Identity:ExternalIssuers:2:Organisations:0"] = "caf-44",
         });
 
         var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
@@ -71,6 +75,25 @@ public sealed class OptionsValidationTests
         error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:0:Name 'builtin' is already used");
         error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:2:Name 'partners' is already used");
         error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:2:Issuer must differ from the built-in issuer");
+    }
+
+    [Fact]
+    public async Task External_issuer_without_organisations_is_a_start_up_error_naming_the_setting()
+    {
+        await using var app = GatewayHost.Build(null, TestClock.StartingNow(), new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["DataClauses:Identity:ExternalIssuers:0:Name"] = "keycloak",
+            ["DataClauses:Identity:ExternalIssuers:0:Issuer"] = "https://keycloak.test/realms/dc",
+            ["DataClauses:Identity:ExternalIssuers:0:Authority"] = "https://keycloak.test/realms/dc",
+            ["DataClauses:Identity:ExternalIssuers:0:Audience"] = "dataclauses",
+            ["DataClauses:Identity:ExternalIssuers:0:RefreshInterval"] = "00:00:00.5",
+        });
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
+
+        error.Failures.Count().ShouldBe(2, string.Join(Environment.NewLine, error.Failures));
+        error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:0:Organisations is required: list the organisations issuer 'keycloak' may speak for");
+        error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:0:RefreshInterval must be at least 00:00:01");
     }
 
     [Fact]

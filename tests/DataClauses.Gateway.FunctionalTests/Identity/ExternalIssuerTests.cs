@@ -66,6 +66,7 @@ public abstract class ExternalIssuerTests
             ["DataClauses:Identity:ExternalIssuers:0:JwksUrl"] = new Uri(external.BaseAddress, ".well-known/jwks.json").ToString(),
             ["DataClauses:Identity:ExternalIssuers:0:Audience"] = "dataclauses-partners",
             ["DataClauses:Identity:ExternalIssuers:0:RequireHttpsMetadata"] = "false",
+            ["DataClauses:Identity:ExternalIssuers:0:Organisations:0"] = "caf-44",
         });
 }
 

@@ -30,7 +30,7 @@ public abstract class TwoGatewaysTests
         using var onFirst = first.WithToken(await second.GetDemoTokenAsync("caf-44", "admin"));
         (await onSecond.GetAsync("api/v1/admin/clients")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await onFirst.GetAsync("api/v1/admin/clients")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await database.ScalarAsync("SELECT COUNT(*) FROM data_protection_keys")).ShouldBe(1L);
+        (await database.ScalarAsync("SELECT COUNT(*) FROM data_protection_key_ring")).ShouldBe(1L);
     }
 
     [Fact]
