@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using DataClauses.Audit;
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Catalog.Csv;
@@ -28,6 +27,7 @@ namespace DataClauses.Gateway.Catalog;
 internal sealed partial class DatasetPublisher(
     GatewayDbContext db,
     ContractCatalog contracts,
+    PolicyDecisions decisions,
     AuditService audit,
     IServiceScopeFactory scopes,
     StorageLocation storage,
@@ -143,7 +143,7 @@ internal sealed partial class DatasetPublisher(
         {
             // Two first declarations at once: the other one won.
             db.ChangeTracker.Clear();
-            var conflict = new PublishingProblem(StatusCodes.Status409Conflict, "conflict", "Conflit / Conflict", $"Dataset '{datasetId}' was declared concurrently; retry.");
+            var conflict = new ApiProblem(StatusCodes.Status409Conflict, "conflict", "Conflit / Conflict", $"Dataset '{datasetId}' was declared concurrently; retry.");
             return await RejectDeclarationAsync(caller, datasetId, declaration, conflict, decision);
         }
 
@@ -185,9 +185,9 @@ internal sealed partial class DatasetPublisher(
             return await RejectAsync(attempt, PublishingProblem.Forbidden(datasetId, decision));
         }
 
-        if (!IsValidVersion(version))
+        if (!VersionIds.IsValid(version))
         {
-            return await RejectAsync(attempt, new PublishingProblem(StatusCodes.Status400BadRequest, "validation", "Requête invalide / Invalid request", "The version id is not valid.")
+            return await RejectAsync(attempt, new ApiProblem(StatusCodes.Status400BadRequest, "validation", "Requête invalide / Invalid request", "The version id is not valid.")
             {
                 Extensions = new Dictionary<string, object?>(StringComparer.Ordinal)
                 {
@@ -210,7 +210,7 @@ internal sealed partial class DatasetPublisher(
         var entity = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.DatasetId == datasetId, CancellationToken.None);
         if (entity is null)
         {
-            return await RejectAsync(attempt, new PublishingProblem(
+            return await RejectAsync(attempt, new ApiProblem(
                 StatusCodes.Status409Conflict,
                 "dataset-not-declared",
                 "Jeu de données non déclaré / Dataset not declared",
@@ -257,16 +257,16 @@ internal sealed partial class DatasetPublisher(
             // with a Content-Length, the body ended before it; without one (chunked), the client went away.
             var read = attempt.Upload?.BytesRead ?? 0;
             return await RejectAsync(attempt, declaredLength is { } announced
-                ? new PublishingProblem(
+                ? new ApiProblem(
                     StatusCodes.Status400BadRequest,
                     "upload-incomplete",
                     "Envoi incomplet / Incomplete upload",
                     $"The upload ended after {read.ToString(CultureInfo.InvariantCulture)} of the {announced.ToString(CultureInfo.InvariantCulture)} bytes announced. Nothing was stored.")
-                : new PublishingProblem(499, "client-closed-request", "Requête abandonnée / Client closed request", "The client went away during the upload. Nothing was stored."));
+                : new ApiProblem(499, "client-closed-request", "Requête abandonnée / Client closed request", "The client went away during the upload. Nothing was stored."));
         }
         catch (Exception)
         {
-            await RejectAsync(attempt, new PublishingProblem(StatusCodes.Status500InternalServerError, "server-error", "Erreur interne / Internal error", "The upload failed unexpectedly. Nothing was stored."));
+            await RejectAsync(attempt, new ApiProblem(StatusCodes.Status500InternalServerError, "server-error", "Erreur interne / Internal error", "The upload failed unexpectedly. Nothing was stored."));
             throw;
         }
 
@@ -274,7 +274,7 @@ internal sealed partial class DatasetPublisher(
     }
 
     /// <summary>The dataset with its schema and versions, when the caller may see it (provider, or recipient of a clause in force).</summary>
-    public async Task<(DatasetView? View, PublishingProblem? Problem)> GetAsync(Caller caller, string datasetId, CancellationToken cancellationToken)
+    public async Task<(DatasetView? View, ApiProblem? Problem)> GetAsync(Caller caller, string datasetId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (contracts.FindDataset(datasetId) is not ({ } contract, { } declaration) || !CanSee(caller, declaration))
@@ -333,17 +333,14 @@ internal sealed partial class DatasetPublisher(
         return deleted;
     }
 
-    /// <summary>Version ids: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.</summary>
-    public static bool IsValidVersion(string? version) => version is not null && VersionPattern().IsMatch(version);
-
     /// <summary>The charset of an accepted Content-Type, or the 415 problem.</summary>
-    internal static PublishingProblem? ContentTypeProblem(string? contentType, out CsvCharset charset)
+    internal static ApiProblem? ContentTypeProblem(string? contentType, out CsvCharset charset)
     {
         charset = CsvCharset.Utf8;
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
             || !(mediaType.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase) || mediaType.MediaType.Equals("application/csv", StringComparison.OrdinalIgnoreCase)))
         {
-            return new PublishingProblem(
+            return new ApiProblem(
                 StatusCodes.Status415UnsupportedMediaType,
                 "unsupported-media-type",
                 "Type de contenu non pris en charge / Unsupported media type",
@@ -353,7 +350,7 @@ internal sealed partial class DatasetPublisher(
         var declared = mediaType.Charset.HasValue ? mediaType.Charset.Value : null;
         if (!CsvCharsets.TryParse(declared, out charset))
         {
-            return new PublishingProblem(
+            return new ApiProblem(
                 StatusCodes.Status415UnsupportedMediaType,
                 "unsupported-charset",
                 "Encodage non pris en charge / Unsupported charset",
@@ -368,7 +365,7 @@ internal sealed partial class DatasetPublisher(
         || (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
         || (e is IOException && cancellationToken.IsCancellationRequested);
 
-    private static PublishingProblem TooLarge(long limit) => new(
+    private static ApiProblem TooLarge(long limit) => new(
         StatusCodes.Status413PayloadTooLarge,
         "payload-too-large",
         "Contenu trop volumineux / Payload too large",
@@ -377,21 +374,18 @@ internal sealed partial class DatasetPublisher(
         Extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["limit"] = limit },
     };
 
-    private static PublishingProblem VersionExists(string datasetId, string version) => new(
+    private static ApiProblem VersionExists(string datasetId, string version) => new(
         StatusCodes.Status409Conflict,
         "version-exists",
         "Version déjà publiée / Version already published",
         $"Version '{version}' of '{datasetId}' is already published; versions are immutable: publish a new version id.");
 
-    private Decision Decide(Caller caller, string datasetId) => DecisionEngine.Decide(
-        contracts.Contracts,
-        new DecisionRequest
-        {
-            Requester = caller.ToRequester(),
-            Action = PolicyAction.Publish,
-            Dataset = datasetId,
-        },
-        clock.GetUtcNow());
+    private Decision Decide(Caller caller, string datasetId) => decisions.Decide(new DecisionRequest
+    {
+        Requester = caller.ToRequester(),
+        Action = PolicyAction.Publish,
+        Dataset = datasetId,
+    });
 
     /// <summary>PostgreSQL: one transaction streaming the body into binary COPY as it arrives.</summary>
     private async Task<PublishResult> ImportPostgresAsync(ImportJob job, Stream body, CancellationToken cancellationToken)
@@ -517,7 +511,7 @@ internal sealed partial class DatasetPublisher(
     }
 
     /// <summary>Records a refused upload in its own transaction (on a fresh context: the request's may be mid-failure).</summary>
-    private async Task<PublishResult> RejectAsync(Attempt attempt, PublishingProblem problem)
+    private async Task<PublishResult> RejectAsync(Attempt attempt, ApiProblem problem)
     {
         var details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -540,7 +534,7 @@ internal sealed partial class DatasetPublisher(
         return new PublishResult(null, problem);
     }
 
-    private async Task<DeclareResult> RejectDeclarationAsync(Caller caller, string datasetId, DatasetDeclaration? declaration, PublishingProblem problem, Decision? decision)
+    private async Task<DeclareResult> RejectDeclarationAsync(Caller caller, string datasetId, DatasetDeclaration? declaration, ApiProblem problem, Decision? decision)
     {
         var details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -553,7 +547,7 @@ internal sealed partial class DatasetPublisher(
     }
 
     private async Task RecordRejectionAsync(
-        string action, Caller caller, string datasetId, string? version, string? provider, PublishingProblem problem, Decision? decision, Dictionary<string, string> details)
+        string action, Caller caller, string datasetId, string? version, string? provider, ApiProblem problem, Decision? decision, Dictionary<string, string> details)
     {
         await using var scope = scopes.CreateAsyncScope();
         var scopedAudit = scope.ServiceProvider.GetRequiredService<AuditService>();
@@ -613,9 +607,6 @@ internal sealed partial class DatasetPublisher(
 
     private static List<AuditReason> AuditReasons(Decision? decision) =>
         decision is null ? [] : [.. decision.Reasons.Select(r => new AuditReason(r.Rule, r.ClauseId, r.Subject))];
-
-    [GeneratedRegex("^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$", RegexOptions.CultureInvariant)]
-    private static partial Regex VersionPattern();
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Dataset {Dataset} schema {Change} ({Fields} fields)")]
     private static partial void LogDeclared(ILogger logger, string dataset, string change, int fields);

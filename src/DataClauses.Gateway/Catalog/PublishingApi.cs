@@ -65,7 +65,7 @@ internal static class PublishingApi
         var (view, problem) = await publisher.GetAsync(Caller.From(http.User), datasetId, cancellationToken);
         if (problem is not null)
         {
-            return problem.ToResult();
+            return problem.ToResult(http);
         }
 
         await RecordReadAsync(audit, view!, cancellationToken);
@@ -90,7 +90,7 @@ internal static class PublishingApi
             var result = await publisher.DeclareAsync(Caller.From(http.User), datasetId, document!.RootElement, cancellationToken);
             if (result.Problem is { } problem)
             {
-                return problem.ToResult();
+                return problem.ToResult(http);
             }
 
             return result.Created
@@ -106,7 +106,7 @@ internal static class PublishingApi
         var (view, problem) = await publisher.GetAsync(Caller.From(http.User), datasetId, cancellationToken);
         if (problem is not null)
         {
-            return problem.ToResult();
+            return problem.ToResult(http);
         }
 
         await RecordReadAsync(audit, view!, cancellationToken);
@@ -120,7 +120,7 @@ internal static class PublishingApi
         var (view, problem) = await publisher.GetAsync(Caller.From(http.User), datasetId, cancellationToken);
         if (problem is not null)
         {
-            return problem.ToResult();
+            return problem.ToResult(http);
         }
 
         await RecordReadAsync(audit, view!, cancellationToken);
@@ -156,7 +156,7 @@ internal static class PublishingApi
                 http.Response.Headers.Connection = "close";
             }
 
-            return problem.ToResult();
+            return problem.ToResult(http);
         }
 
         var published = result.Published!;

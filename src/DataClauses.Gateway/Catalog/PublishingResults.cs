@@ -2,7 +2,6 @@ using System.Text.Json;
 using DataClauses.Gateway.Catalog.Csv;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Policy.Engine;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DataClauses.Gateway.Catalog;
 
@@ -69,32 +68,19 @@ internal sealed record ImportView(long Bytes, string Charset, string Separator, 
 internal sealed record PublishedView(
     string DatasetId, string Version, long RowCount, string ContentSha256, DateTimeOffset PublishedAt, string PublishedBy, bool Current, ImportView Import);
 
-/// <summary>An RFC 9457 problem the publishing service returns instead of throwing (for the API and the demo seeder alike).</summary>
-/// <param name="Status">HTTP status.</param>
-/// <param name="Type">Type, relative to <see cref="Problems.TypeBase"/>.</param>
-/// <param name="Title">French / English title.</param>
-/// <param name="Detail">Explanation.</param>
-internal sealed record PublishingProblem(int Status, string Type, string Title, string Detail)
+/// <summary>The refusals of the publishing service (for the API and the demo seeder alike), as <see cref="ApiProblem"/> values.</summary>
+internal static class PublishingProblem
 {
-    /// <summary>Extra members (errors, reasons…).</summary>
-    public IReadOnlyDictionary<string, object?> Extensions { get; init; } = new Dictionary<string, object?>(StringComparer.Ordinal);
-
-    /// <summary>The problem as an HTTP result.</summary>
-    public ProblemHttpResult ToResult() => Problems.Create(Status, Type, Title, Detail, Extensions.ToDictionary(StringComparer.Ordinal));
-
-    /// <inheritdoc />
-    public override string ToString() => $"{Status} {Type}: {Detail}";
-
-    internal static PublishingProblem NotFound(string datasetId) =>
+    internal static ApiProblem NotFound(string datasetId) =>
         new(StatusCodes.Status404NotFound, "not-found", "Introuvable / Not found", $"Dataset '{datasetId}' does not exist or is not visible to you.");
 
-    internal static PublishingProblem Forbidden(string datasetId, Decision decision) =>
+    internal static ApiProblem Forbidden(string datasetId, Decision decision) =>
         new(StatusCodes.Status403Forbidden, "forbidden", "Accès refusé / Forbidden", $"You may not publish dataset '{datasetId}': only a publisher of its provider organisation may, under a clause in force.")
         {
             Extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["reasons"] = decision.Reasons.Select(ReasonView).ToList() },
         };
 
-    internal static PublishingProblem Csv(CsvErrorCollector errors)
+    internal static ApiProblem Csv(CsvErrorCollector errors)
     {
         var (status, type, title, detail) = errors.Class switch
         {
@@ -103,7 +89,7 @@ internal sealed record PublishingProblem(int Status, string Type, string Title, 
             CsvErrorClass.Header => (422, "csv-header", "En-tête non conforme au schéma / Header does not match the schema", "The header line must name each column of the dataset's schema once, and nothing else."),
             _ => (422, "csv-values", "Valeurs invalides / Invalid values", "Some values do not fit the dataset's schema or the contract."),
         };
-        return new PublishingProblem(status, type, title, $"{detail} Nothing was stored. {errors.Count} error(s){(errors.Truncated ? $", the first {errors.Errors.Count} listed" : string.Empty)}.")
+        return new ApiProblem(status, type, title, $"{detail} Nothing was stored. {errors.Count} error(s){(errors.Truncated ? $", the first {errors.Errors.Count} listed" : string.Empty)}.")
         {
             Extensions = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
@@ -114,7 +100,7 @@ internal sealed record PublishingProblem(int Status, string Type, string Title, 
         };
     }
 
-    internal static PublishingProblem Schema(int status, string type, string title, string detail, IEnumerable<SchemaError> errors) =>
+    internal static ApiProblem Schema(int status, string type, string title, string detail, IEnumerable<SchemaError> errors) =>
         new(status, type, title, detail)
         {
             Extensions = new Dictionary<string, object?>(StringComparer.Ordinal)
@@ -137,7 +123,7 @@ internal sealed record PublishingProblem(int Status, string Type, string Title, 
 /// <param name="Dataset">The dataset as declared.</param>
 /// <param name="Created">True on the first declaration, false on an update (or no change).</param>
 /// <param name="Problem">Why it was refused.</param>
-internal sealed record DeclareResult(DatasetView? Dataset, bool Created, PublishingProblem? Problem)
+internal sealed record DeclareResult(DatasetView? Dataset, bool Created, ApiProblem? Problem)
 {
     /// <summary>True when the schema is declared.</summary>
     public bool Succeeded => Problem is null;
@@ -146,7 +132,7 @@ internal sealed record DeclareResult(DatasetView? Dataset, bool Created, Publish
 /// <summary>The outcome of <see cref="DatasetPublisher.PublishAsync(Identity.Caller, string, string, Stream, string?, CancellationToken)"/>: the version, or a problem.</summary>
 /// <param name="Published">The version published.</param>
 /// <param name="Problem">Why it was refused.</param>
-internal sealed record PublishResult(PublishedView? Published, PublishingProblem? Problem)
+internal sealed record PublishResult(PublishedView? Published, ApiProblem? Problem)
 {
     /// <summary>True when the version is visible.</summary>
     public bool Succeeded => Problem is null;
