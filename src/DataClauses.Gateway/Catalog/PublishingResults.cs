@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using DataClauses.Gateway.Catalog.Csv;
 using DataClauses.Gateway.Hosting;
@@ -71,6 +72,23 @@ internal sealed record PublishedView(
 /// <summary>The refusals of the publishing service (for the API and the demo seeder alike), as <see cref="ApiProblem"/> values.</summary>
 internal static class PublishingProblem
 {
+    /// <summary>413: the upload is over the limit.</summary>
+    internal static ApiProblem TooLarge(long limit) => new(
+        StatusCodes.Status413PayloadTooLarge,
+        "payload-too-large",
+        "Contenu trop volumineux / Payload too large",
+        $"The upload exceeds the limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes (DataClauses:Limits:MaxUploadBytes). Nothing was stored.")
+    {
+        Extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["limit"] = limit },
+    };
+
+    /// <summary>409: versions are immutable.</summary>
+    internal static ApiProblem VersionExists(string datasetId, string version) => new(
+        StatusCodes.Status409Conflict,
+        "version-exists",
+        "Version déjà publiée / Version already published",
+        $"Version '{version}' of '{datasetId}' is already published; versions are immutable: publish a new version id.");
+
     internal static ApiProblem NotFound(string datasetId) =>
         new(StatusCodes.Status404NotFound, "not-found", "Introuvable / Not found", $"Dataset '{datasetId}' does not exist or is not visible to you.");
 
@@ -119,7 +137,7 @@ internal static class PublishingProblem
     };
 }
 
-/// <summary>The outcome of <see cref="DatasetPublisher.DeclareAsync"/>: the dataset, or a problem.</summary>
+/// <summary>The outcome of <see cref="SchemaDeclarations.DeclareAsync"/>: the dataset, or a problem.</summary>
 /// <param name="Dataset">The dataset as declared.</param>
 /// <param name="Created">True on the first declaration, false on an update (or no change).</param>
 /// <param name="Problem">Why it was refused.</param>
@@ -129,11 +147,21 @@ internal sealed record DeclareResult(DatasetView? Dataset, bool Created, ApiProb
     public bool Succeeded => Problem is null;
 }
 
-/// <summary>The outcome of <see cref="DatasetPublisher.PublishAsync(Identity.Caller, string, string, Stream, string?, CancellationToken)"/>: the version, or a problem.</summary>
+/// <summary>The outcome of <see cref="DatasetPublisher.PublishAsync"/>: the version, or a problem.</summary>
 /// <param name="Published">The version published.</param>
 /// <param name="Problem">Why it was refused.</param>
 internal sealed record PublishResult(PublishedView? Published, ApiProblem? Problem)
 {
     /// <summary>True when the version is visible.</summary>
     public bool Succeeded => Problem is null;
+}
+
+/// <summary>A CSV body to publish: its stream, its charset (or why its Content-Type is refused), its announced length.</summary>
+/// <param name="Body">The CSV bytes.</param>
+/// <param name="Charset">The declared charset (UTF-8 when none).</param>
+/// <param name="DeclaredLength">The Content-Length, when announced.</param>
+internal sealed record CsvUpload(Stream Body, CsvCharset Charset, long? DeclaredLength)
+{
+    /// <summary>415 when the body is not declared as CSV in a supported charset; reported in its turn, after the dataset, decision and version checks.</summary>
+    public ApiProblem? Unsupported { get; init; }
 }
