@@ -23,30 +23,15 @@ internal interface IDatasetImporter
 }
 
 /// <summary>PostgreSQL: one transaction streaming the body into binary COPY as it arrives.</summary>
-internal sealed class PostgresDatasetImporter(GatewayDbContext db, VersionCommitter committer) : IDatasetImporter
+internal sealed class PostgresDatasetImporter(VersionCommitter committer) : IDatasetImporter
 {
     /// <inheritdoc />
     public async Task<PublishResult> ImportAsync(ImportJob job, Stream body, CancellationToken cancellationToken)
     {
         using var upload = new UploadStream(body, job.Limit);
         job.Attempt.Upload = upload;
-        var table = DatasetTables.NewName();
-        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-        await DatasetTables.CreateAsync(db, table, job.Schema, CancellationToken.None);
-        var sink = await DatasetTables.OpenSinkAsync(db, table, job.Schema, CancellationToken.None);
-        CsvImportOutcome outcome;
-        await using (var pipeline = new ImportPipeline(sink, job.UnitIdKey, RowValidator.KindsOf(job.Schema), CsvImport.BatchSize))
-        {
-            // Disposing the pipeline without completing it cancels the COPY; the transaction then rolls back.
-            outcome = await CsvImport.RunAsync(upload, job.Charset, job.Schema, job.Contract, job.Declaration, pipeline, null, cancellationToken);
-        }
-
-        if (outcome.Errors.HasErrors)
-        {
-            return new PublishResult(null, PublishingProblem.Csv(outcome.Errors));
-        }
-
-        return await committer.CommitAsync(job, transaction, table, outcome, upload);
+        return await committer.ImportAsync(
+            job, upload, upload, outcome => outcome.Errors.HasErrors ? new PublishResult(null, PublishingProblem.Csv(outcome.Errors)) : null, cancellationToken);
     }
 }
 
@@ -54,7 +39,7 @@ internal sealed class PostgresDatasetImporter(GatewayDbContext db, VersionCommit
 /// SQLite: the body is validated while it is spooled to a temporary file, then imported from that file in one
 /// short transaction, so that SQLite's single write lock is never held while a client uploads.
 /// </summary>
-internal sealed class SqliteDatasetImporter(GatewayDbContext db, StorageLocation storage, VersionCommitter committer) : IDatasetImporter
+internal sealed class SqliteDatasetImporter(StorageLocation storage, VersionCommitter committer) : IDatasetImporter
 {
     /// <summary>How spooled upload files are named (under <see cref="UploadsDirectory"/>).</summary>
     private const string SpoolPrefix = "upload-";
@@ -76,22 +61,12 @@ internal sealed class SqliteDatasetImporter(GatewayDbContext db, StorageLocation
 
         await spool.FlushAsync(CancellationToken.None);
         spool.Position = 0;
-        var table = DatasetTables.NewName();
-        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-        await DatasetTables.CreateAsync(db, table, job.Schema, CancellationToken.None);
-        var sink = await DatasetTables.OpenSinkAsync(db, table, job.Schema, CancellationToken.None);
-        CsvImportOutcome outcome;
-        await using (var pipeline = new ImportPipeline(sink, job.UnitIdKey, RowValidator.KindsOf(job.Schema), CsvImport.BatchSize))
-        {
-            outcome = await CsvImport.RunAsync(spool, job.Charset, job.Schema, job.Contract, job.Declaration, pipeline, null, CancellationToken.None);
-        }
-
-        if (outcome.Errors.HasErrors || outcome.Rows != check.Rows)
-        {
-            throw new InvalidOperationException("The spooled upload did not read the same the second time.");
-        }
-
-        return await committer.CommitAsync(job, transaction, table, outcome, upload);
+        return await committer.ImportAsync(
+            job,
+            spool,
+            upload,
+            outcome => outcome.Errors.HasErrors || outcome.Rows != check.Rows ? throw new InvalidOperationException("The spooled upload did not read the same the second time.") : (PublishResult?)null,
+            CancellationToken.None);
     }
 
     /// <summary>The folder SQLite uploads are spooled to while they are validated (under the data directory).</summary>
@@ -137,8 +112,30 @@ internal sealed class SqliteDatasetImporter(GatewayDbContext db, StorageLocation
 /// <summary>The version row and its audit event, in the transaction holding the table and its rows; then commit.</summary>
 internal sealed partial class VersionCommitter(GatewayDbContext db, AuditService audit, TimeProvider clock, IPublishedDatasets published, ILogger<VersionCommitter> logger)
 {
+    /// <summary>
+    /// Reads <paramref name="source"/> into a new table in a new transaction; then the version is committed unless
+    /// <paramref name="refuse"/> returns a result for the rows read (the transaction then rolls back).
+    /// </summary>
+    public async Task<PublishResult> ImportAsync(ImportJob job, Stream source, UploadStream upload, Func<CsvImportOutcome, PublishResult?> refuse, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(refuse);
+        var table = DatasetTables.NewName();
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        await DatasetTables.CreateAsync(db, table, job.Schema, CancellationToken.None);
+        var sink = await DatasetTables.OpenSinkAsync(db, table, job.Schema, CancellationToken.None);
+        CsvImportOutcome outcome;
+        await using (var pipeline = new ImportPipeline(sink, job.UnitIdKey, RowValidator.KindsOf(job.Schema), CsvImport.BatchSize))
+        {
+            // Disposing the pipeline without completing it cancels the COPY; the transaction then rolls back.
+            outcome = await CsvImport.RunAsync(source, job.Charset, job.Schema, job.Contract, job.Declaration, pipeline, null, cancellationToken);
+        }
+
+        return refuse(outcome) ?? await CommitAsync(job, transaction, table, outcome, upload);
+    }
+
     /// <summary>Commits the imported table as the new current version, with its event; 409 when published concurrently.</summary>
-    public async Task<PublishResult> CommitAsync(ImportJob job, IDbContextTransaction transaction, string table, CsvImportOutcome outcome, UploadStream upload)
+    private async Task<PublishResult> CommitAsync(ImportJob job, IDbContextTransaction transaction, string table, CsvImportOutcome outcome, UploadStream upload)
     {
         var attempt = job.Attempt;
         var now = clock.GetUtcNow();
