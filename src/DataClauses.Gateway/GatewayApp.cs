@@ -78,6 +78,7 @@ public static partial class GatewayApp
         });
 
         services.AddSingleton<ContractCatalog>();
+        services.AddSingleton<PolicyDecisions>();
         services.AddGatewayStorage();
         services.AddDatabaseKeyRing(builder.Configuration);
         services.AddSingleton<SigningKeys>();

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using DataClauses.Audit;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
-using DataClauses.Gateway.Queries;
 using DataClauses.Gateway.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -65,7 +65,7 @@ internal static class PublishingApi
         var (view, problem) = await publisher.GetAsync(Caller.From(http.User), datasetId, cancellationToken);
         if (problem is not null)
         {
-            return problem.ToResult();
+            return problem.ToResult(http);
         }
 
         await RecordReadAsync(audit, view!, cancellationToken);
@@ -77,7 +77,7 @@ internal static class PublishingApi
     /// unchanged) with the dataset; 400 <c>invalid-json</c>; 415 <c>unsupported-media-type</c>; 404; 403 with the
     /// decision's reasons; 422 <c>schema-invalid</c> with <c>errors: [{path, code, message}]</c>.
     /// </summary>
-    private static async Task<IResult> DeclareAsync(string datasetId, HttpContext http, DatasetPublisher publisher, CancellationToken cancellationToken)
+    private static async Task<IResult> DeclareAsync(string datasetId, HttpContext http, SchemaDeclarations declarations, CancellationToken cancellationToken)
     {
         var (document, bodyProblem) = await JsonBody.ReadAsync(http.Request, maxDepth: 32, cancellationToken);
         if (bodyProblem is not null)
@@ -87,10 +87,10 @@ internal static class PublishingApi
 
         using (document)
         {
-            var result = await publisher.DeclareAsync(Caller.From(http.User), datasetId, document!.RootElement, cancellationToken);
+            var result = await declarations.DeclareAsync(Caller.From(http.User), datasetId, document!.RootElement, cancellationToken);
             if (result.Problem is { } problem)
             {
-                return problem.ToResult();
+                return problem.ToResult(http);
             }
 
             return result.Created
@@ -106,7 +106,7 @@ internal static class PublishingApi
         var (view, problem) = await publisher.GetAsync(Caller.From(http.User), datasetId, cancellationToken);
         if (problem is not null)
         {
-            return problem.ToResult();
+            return problem.ToResult(http);
         }
 
         await RecordReadAsync(audit, view!, cancellationToken);
@@ -120,7 +120,7 @@ internal static class PublishingApi
         var (view, problem) = await publisher.GetAsync(Caller.From(http.User), datasetId, cancellationToken);
         if (problem is not null)
         {
-            return problem.ToResult();
+            return problem.ToResult(http);
         }
 
         await RecordReadAsync(audit, view!, cancellationToken);
@@ -147,7 +147,7 @@ internal static class PublishingApi
         }
 
         var request = http.Request;
-        var result = await publisher.PublishAsync(Caller.From(http.User), datasetId, version, request.Body, request.ContentType, request.ContentLength, cancellationToken);
+        var result = await publisher.PublishAsync(Caller.From(http.User), datasetId, version, UploadHttp.Of(request, limit), cancellationToken);
         if (result.Problem is { } problem)
         {
             if (problem.Status == StatusCodes.Status413PayloadTooLarge)
@@ -156,7 +156,7 @@ internal static class PublishingApi
                 http.Response.Headers.Connection = "close";
             }
 
-            return problem.ToResult();
+            return problem.ToResult(http);
         }
 
         var published = result.Published!;

@@ -1,8 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using DataClauses.Gateway.Catalog.Csv;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Policy.Engine;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DataClauses.Gateway.Catalog;
 
@@ -69,32 +69,36 @@ internal sealed record ImportView(long Bytes, string Charset, string Separator, 
 internal sealed record PublishedView(
     string DatasetId, string Version, long RowCount, string ContentSha256, DateTimeOffset PublishedAt, string PublishedBy, bool Current, ImportView Import);
 
-/// <summary>An RFC 9457 problem the publishing service returns instead of throwing (for the API and the demo seeder alike).</summary>
-/// <param name="Status">HTTP status.</param>
-/// <param name="Type">Type, relative to <see cref="Problems.TypeBase"/>.</param>
-/// <param name="Title">French / English title.</param>
-/// <param name="Detail">Explanation.</param>
-internal sealed record PublishingProblem(int Status, string Type, string Title, string Detail)
+/// <summary>The refusals of the publishing service (for the API and the demo seeder alike), as <see cref="ApiProblem"/> values.</summary>
+internal static class PublishingProblem
 {
-    /// <summary>Extra members (errors, reasons…).</summary>
-    public IReadOnlyDictionary<string, object?> Extensions { get; init; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+    /// <summary>413: the upload is over the limit.</summary>
+    internal static ApiProblem TooLarge(long limit) => new(
+        StatusCodes.Status413PayloadTooLarge,
+        "payload-too-large",
+        "Contenu trop volumineux / Payload too large",
+        $"The upload exceeds the limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes (DataClauses:Limits:MaxUploadBytes). Nothing was stored.")
+    {
+        Extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["limit"] = limit },
+    };
 
-    /// <summary>The problem as an HTTP result.</summary>
-    public ProblemHttpResult ToResult() => Problems.Create(Status, Type, Title, Detail, Extensions.ToDictionary(StringComparer.Ordinal));
+    /// <summary>409: versions are immutable.</summary>
+    internal static ApiProblem VersionExists(string datasetId, string version) => new(
+        StatusCodes.Status409Conflict,
+        "version-exists",
+        "Version déjà publiée / Version already published",
+        $"Version '{version}' of '{datasetId}' is already published; versions are immutable: publish a new version id.");
 
-    /// <inheritdoc />
-    public override string ToString() => $"{Status} {Type}: {Detail}";
-
-    internal static PublishingProblem NotFound(string datasetId) =>
+    internal static ApiProblem NotFound(string datasetId) =>
         new(StatusCodes.Status404NotFound, "not-found", "Introuvable / Not found", $"Dataset '{datasetId}' does not exist or is not visible to you.");
 
-    internal static PublishingProblem Forbidden(string datasetId, Decision decision) =>
+    internal static ApiProblem Forbidden(string datasetId, Decision decision) =>
         new(StatusCodes.Status403Forbidden, "forbidden", "Accès refusé / Forbidden", $"You may not publish dataset '{datasetId}': only a publisher of its provider organisation may, under a clause in force.")
         {
             Extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["reasons"] = decision.Reasons.Select(ReasonView).ToList() },
         };
 
-    internal static PublishingProblem Csv(CsvErrorCollector errors)
+    internal static ApiProblem Csv(CsvErrorCollector errors)
     {
         var (status, type, title, detail) = errors.Class switch
         {
@@ -103,7 +107,7 @@ internal sealed record PublishingProblem(int Status, string Type, string Title, 
             CsvErrorClass.Header => (422, "csv-header", "En-tête non conforme au schéma / Header does not match the schema", "The header line must name each column of the dataset's schema once, and nothing else."),
             _ => (422, "csv-values", "Valeurs invalides / Invalid values", "Some values do not fit the dataset's schema or the contract."),
         };
-        return new PublishingProblem(status, type, title, $"{detail} Nothing was stored. {errors.Count} error(s){(errors.Truncated ? $", the first {errors.Errors.Count} listed" : string.Empty)}.")
+        return new ApiProblem(status, type, title, $"{detail} Nothing was stored. {errors.Count} error(s){(errors.Truncated ? $", the first {errors.Errors.Count} listed" : string.Empty)}.")
         {
             Extensions = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
@@ -114,7 +118,7 @@ internal sealed record PublishingProblem(int Status, string Type, string Title, 
         };
     }
 
-    internal static PublishingProblem Schema(int status, string type, string title, string detail, IEnumerable<SchemaError> errors) =>
+    internal static ApiProblem Schema(int status, string type, string title, string detail, IEnumerable<SchemaError> errors) =>
         new(status, type, title, detail)
         {
             Extensions = new Dictionary<string, object?>(StringComparer.Ordinal)
@@ -133,21 +137,31 @@ internal sealed record PublishingProblem(int Status, string Type, string Title, 
     };
 }
 
-/// <summary>The outcome of <see cref="DatasetPublisher.DeclareAsync"/>: the dataset, or a problem.</summary>
+/// <summary>The outcome of <see cref="SchemaDeclarations.DeclareAsync"/>: the dataset, or a problem.</summary>
 /// <param name="Dataset">The dataset as declared.</param>
 /// <param name="Created">True on the first declaration, false on an update (or no change).</param>
 /// <param name="Problem">Why it was refused.</param>
-internal sealed record DeclareResult(DatasetView? Dataset, bool Created, PublishingProblem? Problem)
+internal sealed record DeclareResult(DatasetView? Dataset, bool Created, ApiProblem? Problem)
 {
     /// <summary>True when the schema is declared.</summary>
     public bool Succeeded => Problem is null;
 }
 
-/// <summary>The outcome of <see cref="DatasetPublisher.PublishAsync(Identity.Caller, string, string, Stream, string?, CancellationToken)"/>: the version, or a problem.</summary>
+/// <summary>The outcome of <see cref="DatasetPublisher.PublishAsync"/>: the version, or a problem.</summary>
 /// <param name="Published">The version published.</param>
 /// <param name="Problem">Why it was refused.</param>
-internal sealed record PublishResult(PublishedView? Published, PublishingProblem? Problem)
+internal sealed record PublishResult(PublishedView? Published, ApiProblem? Problem)
 {
     /// <summary>True when the version is visible.</summary>
     public bool Succeeded => Problem is null;
+}
+
+/// <summary>A CSV body to publish: its stream, its charset (or why its Content-Type is refused), its announced length.</summary>
+/// <param name="Body">The CSV bytes.</param>
+/// <param name="Charset">The declared charset (UTF-8 when none).</param>
+/// <param name="DeclaredLength">The Content-Length, when announced.</param>
+internal sealed record CsvUpload(Stream Body, CsvCharset Charset, long? DeclaredLength)
+{
+    /// <summary>415 when the body is not declared as CSV in a supported charset; reported in its turn, after the dataset, decision and version checks.</summary>
+    public ApiProblem? Unsupported { get; init; }
 }

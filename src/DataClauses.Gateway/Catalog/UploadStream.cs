@@ -110,3 +110,6 @@ internal sealed class UploadStream(Stream inner, long limit, Stream? spool = nul
         }
     }
 }
+
+/// <summary>The body ended before its end: the client closed or reset the connection.</summary>
+internal sealed class UploadInterruptedException(Exception inner) : IOException("The upload ended early.", inner);

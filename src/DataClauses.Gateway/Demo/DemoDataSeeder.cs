@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using DataClauses.Gateway.Catalog.Csv;
 using DataClauses.Gateway.Catalog;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Identity;
@@ -15,6 +16,7 @@ namespace DataClauses.Gateway.Demo;
 /// </summary>
 internal sealed partial class DemoDataSeeder(
     GatewayDbContext db,
+    SchemaDeclarations declarations,
     DatasetPublisher publisher,
     ContractCatalog contracts,
     ILogger<DemoDataSeeder> logger)
@@ -41,7 +43,7 @@ internal sealed partial class DemoDataSeeder(
 
             var caller = new Caller(DemoAccounts.ClientId(dataset.Provider, Roles.Publisher), DemoAccounts.ClientId(dataset.Provider, Roles.Publisher), dataset.Provider, [Roles.Publisher]);
             using var schema = JsonDocument.Parse(dataset.SchemaJson);
-            var declared = await publisher.DeclareAsync(caller, dataset.DatasetId, schema.RootElement, cancellationToken);
+            var declared = await declarations.DeclareAsync(caller, dataset.DatasetId, schema.RootElement, cancellationToken);
             if (declared.Problem is { } problem)
             {
                 throw new InvalidOperationException($"The demo schema of {dataset.DatasetId} was refused: {problem.Detail}");
@@ -50,7 +52,7 @@ internal sealed partial class DemoDataSeeder(
             foreach (var (version, csv) in dataset.Versions.Where(v => !existing.Contains(v.Version)))
             {
                 await using var body = new MemoryStream(Encoding.UTF8.GetBytes(csv));
-                var result = await publisher.PublishAsync(caller, dataset.DatasetId, version, body, "text/csv; charset=utf-8", cancellationToken);
+                var result = await publisher.PublishAsync(caller, dataset.DatasetId, version, new CsvUpload(body, CsvCharset.Utf8, DeclaredLength: null), cancellationToken);
 
                 // Another replica seeding at the same time may have published it first.
                 if (result.Problem is { } refused && !refused.Type.EndsWith("version-exists", StringComparison.Ordinal))

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Queries;
 using DataClauses.Gateway.Storage;
 using DataClauses.Policy.Json;
@@ -135,6 +136,42 @@ internal sealed class ExtractFiles(IDataProtectionProvider dataProtection)
         }
 
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The file asked for: <c>format</c> csv (with <c>table</c> 1 to n, optional when there is one table) or json (every
+    /// table, no <c>table</c>); the table index (0 for JSON) or the field errors.
+    /// </summary>
+    public static (int TableIndex, List<FieldError> Errors) Choose(string? format, string? table, int tables)
+    {
+        var errors = new List<FieldError>();
+        if (format is not (Csv or JsonFormat))
+        {
+            errors.Add(new FieldError("format", "format must be csv or json."));
+        }
+
+        var tableIndex = 0;
+        if (format == Csv)
+        {
+            if (table is null)
+            {
+                tableIndex = tables == 1 ? 1 : 0;
+                if (tableIndex == 0)
+                {
+                    errors.Add(new FieldError("table", $"table is required: this extract has {tables.ToString(CultureInfo.InvariantCulture)} tables, one CSV file each (1 to {tables.ToString(CultureInfo.InvariantCulture)})."));
+                }
+            }
+            else if (!int.TryParse(table, NumberStyles.None, CultureInfo.InvariantCulture, out tableIndex) || tableIndex < 1 || tableIndex > tables)
+            {
+                errors.Add(new FieldError("table", $"table must be a number from 1 to {tables.ToString(CultureInfo.InvariantCulture)}."));
+            }
+        }
+        else if (table is not null && format == JsonFormat)
+        {
+            errors.Add(new FieldError("table", "the JSON file holds every table: omit table."));
+        }
+
+        return (tableIndex, errors);
     }
 
     /// <summary>The name a downloaded file is saved under.</summary>

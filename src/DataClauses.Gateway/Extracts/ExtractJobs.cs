@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using DataClauses.Audit;
 using DataClauses.Gateway.Audit;
+using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Queries;
 using DataClauses.Gateway.Storage;
@@ -385,7 +386,7 @@ internal sealed partial class ExtractJobs(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
-            var queries = scope.ServiceProvider.GetRequiredService<QueryService>();
+            var queries = scope.ServiceProvider.GetRequiredService<PolicyDecisions>();
             var live = await db.Extracts.AsNoTracking().Where(e => ExtractStatus.Live.Contains(e.Status)).OrderBy(e => e.CreatedAt).ThenBy(e => e.Id).ToListAsync(cancellationToken);
             foreach (var extract in live)
             {

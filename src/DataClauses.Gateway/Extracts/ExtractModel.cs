@@ -81,6 +81,22 @@ internal sealed record ExtractTable
     /// <summary>Distinct stewards of the provider who must approve (0, 1 or 2).</summary>
     public int ApprovalsRequired { get; init; }
 
+    /// <summary>A table as stored: the request, the version pinned, and what the permitting decision said.</summary>
+    public static ExtractTable Of(DecisionRequest table, string version, Decision decision) => new()
+    {
+        Dataset = table.Dataset,
+        Version = version,
+        Provider = decision.Clause!.Provider,
+        Contract = decision.Contract!.Id,
+        Clause = decision.Clause.Id,
+        Amendment = decision.Clause.Amendment,
+        Dimensions = table.Dimensions,
+        Measures = table.Measures,
+        Filters = [.. table.Filters.Select(f => new ExtractFilter(f.Dimension, f.Values))],
+        Effect = decision.Effect.ToWire(),
+        ApprovalsRequired = decision.Effect == global::DataClauses.Policy.Model.Effect.ApprovalRequired ? Math.Max(1, decision.Obligations!.ApprovalsRequired) : 0,
+    };
+
     /// <summary>The decision request of this table, for a requester, purpose and retention.</summary>
     public DecisionRequest ToDecisionRequest(Requester requester, PolicyAction action, string purpose, IsoDuration? retention) => new()
     {
@@ -150,4 +166,72 @@ internal static class ExtractVotes
 {
     public const string Approve = "approve";
     public const string Reject = "reject";
+}
+
+/// <summary>
+/// The status transitions of an extract made by the workflow (docs/extracts.md); production, expiry and purge are
+/// <see cref="ExtractJobs"/>' own, done by conditional updates.
+/// </summary>
+internal static class ExtractTransitions
+{
+    /// <summary>
+    /// A new request of permitted tables: <c>approved</c> at once when no clause needs a steward, otherwise
+    /// <c>pending-approval</c>; the retention deadline is the earliest of the decisions'.
+    /// </summary>
+    public static ExtractEntity NewRequest(
+        ExtractRequest request, Identity.Caller caller, IReadOnlyList<ExtractTable> tables, IReadOnlyList<Decision> decisions, string decisionJson, DateTimeOffset now, string correlationId)
+    {
+        var automatic = Extract.ApprovalsRequired(tables).Count == 0;
+        return new ExtractEntity
+        {
+            Id = Extract.NewId(),
+            RequesterSubject = caller.Subject,
+            RequesterClientId = caller.ClientId,
+            RequesterOrganisation = caller.Organisation,
+            RequesterRoles = string.Join(' ', caller.Roles),
+            Providers = Extract.ProvidersColumn(tables.Select(t => t.Provider)),
+            Purpose = request.Purpose!,
+            Justification = request.Justification!,
+            RequestedRetention = request.Retention!,
+            TablesJson = JsonSerializer.Serialize(tables, Extract.Json),
+            DecisionJson = decisionJson,
+            Status = automatic ? ExtractStatus.Approved : ExtractStatus.PendingApproval,
+            RetentionDeadline = decisions.Min(d => d.RetentionDeadline!.Value),
+            RetentionEnd = decisions.Any(d => d.Obligations!.RetentionEnd == RetentionEnd.Anonymise) ? RetentionEnd.Anonymise.ToWire() : RetentionEnd.Delete.ToWire(),
+            CreatedAt = now,
+            UpdatedAt = now,
+            ApprovedAt = automatic ? now : null,
+            CorrelationId = correlationId,
+        };
+    }
+
+    /// <summary>pending-approval → rejected: a steward said no.</summary>
+    public static void Reject(this ExtractEntity extract) => extract.Status = ExtractStatus.Rejected;
+
+    /// <summary>
+    /// pending-approval → approved (the retention runs from now, within the clause and contract) or denied (the
+    /// contract no longer permits it), on the decisions taken again at the last approval.
+    /// </summary>
+    public static void Conclude(this ExtractEntity extract, IReadOnlyList<Decision> decisions, DateTimeOffset now)
+    {
+        if (decisions.Any(d => d.Effect == Effect.Deny))
+        {
+            extract.Status = ExtractStatus.Denied;
+            var failure = "no longer permitted: " + Extract.Summarise(decisions.Where(d => d.Effect == Effect.Deny).SelectMany(d => d.Reasons));
+            extract.Failure = failure.Length > 1000 ? failure[..1000] : failure;
+        }
+        else
+        {
+            extract.Status = ExtractStatus.Approved;
+            extract.ApprovedAt = now;
+            extract.RetentionDeadline = decisions.Min(d => d.RetentionDeadline!.Value);
+        }
+    }
+
+    /// <summary>The requester attested deleting every downstream copy.</summary>
+    public static void Attest(this ExtractEntity extract, string subject, DateTimeOffset now)
+    {
+        extract.AttestedAt = now;
+        extract.AttestedBy = subject;
+    }
 }

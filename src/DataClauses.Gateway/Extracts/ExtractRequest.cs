@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Queries;
 using DataClauses.Policy.Loading;
 using DataClauses.Policy.Model;

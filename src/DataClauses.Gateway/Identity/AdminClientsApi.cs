@@ -107,7 +107,7 @@ internal static partial class AdminClientsApi
             return bodyProblem;
         }
 
-        var errors = new List<Queries.FieldError>();
+        var errors = new List<FieldError>();
         CreateClientRequest request;
         using (document)
         {
@@ -203,7 +203,7 @@ internal static partial class AdminClientsApi
         return TypedResults.Ok(View(entity));
     }
 
-    private static CreateClientRequest Read(System.Text.Json.JsonElement root, List<Queries.FieldError> errors)
+    private static CreateClientRequest Read(System.Text.Json.JsonElement root, List<FieldError> errors)
     {
         if (!Queries.RequestReader.IsObject(root, string.Empty, errors))
         {
@@ -220,7 +220,7 @@ internal static partial class AdminClientsApi
             }
             else
             {
-                errors.Add(new Queries.FieldError("jwks", "jwks must be a JSON Web Key Set (an object with 'keys')."));
+                errors.Add(new FieldError("jwks", "jwks must be a JSON Web Key Set (an object with 'keys')."));
             }
         }
 

@@ -1,3 +1,4 @@
+using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Policy.Model;
 
@@ -37,7 +38,7 @@ internal static class CellReasons
     }
 
     /// <summary>403 <c>reasons-forbidden</c>.</summary>
-    public static QueryProblem Forbidden(DatasetDeclaration dataset) => new(
+    public static ApiProblem Forbidden(DatasetDeclaration dataset) => new(
         StatusCodes.Status403Forbidden,
         "reasons-forbidden",
         "Motifs du secret réservés / Reasons reserved to the provider",

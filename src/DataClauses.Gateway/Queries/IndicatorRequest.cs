@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using DataClauses.Gateway.Hosting;
 using DataClauses.Policy.Loading;
 using FluentValidation;
 
@@ -97,14 +97,11 @@ internal sealed partial class IndicatorRequestValidator : AbstractValidator<Indi
         {
             RuleFor(s => s.Dataset).NotEmpty().WithMessage("dataset is required.")
                 .Must(d => d is null || Identifiers.IsValidId(d)).WithMessage("dataset must be a dataset identifier.");
-            RuleFor(s => s.Version).Must(v => v is null || VersionPattern().IsMatch(v)).WithMessage("version must be a version id (e.g. 2024-12-31).");
+            RuleFor(s => s.Version).Must(v => v is null || VersionIds.IsValid(v)).WithMessage("version must be a version id (e.g. 2024-12-31).");
             RuleFor(s => s.Measure).NotEmpty().WithMessage("measure is required.")
                 .Must(m => m is null || Identifiers.IsValidColumnName(m)).WithMessage("measure must be a measure name.");
             RuleFor(s => s.Purpose).NotEmpty().WithMessage("purpose is required.")
                 .Must(p => p is null || Identifiers.IsValidId(p)).WithMessage("purpose must be a purpose identifier.");
         }
-
-        [GeneratedRegex("^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$", RegexOptions.CultureInvariant)]
-        private static partial Regex VersionPattern();
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using DataClauses.Disclosure;
 using DataClauses.Gateway.Audit;
+using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Policy.Engine;
@@ -49,12 +50,12 @@ internal static class IndicatorsApi
     /// </summary>
     private static async Task<IResult> IndicatorAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
     {
-        if (QueryHttp.Negotiate(http.Request, csvAvailable: false) is null)
+        if (ApiHttp.Negotiate(http.Request, csvAvailable: false) is null)
         {
-            return QueryHttp.NotAcceptable(http, csvAvailable: false);
+            return ApiHttp.NotAcceptable(http, csvAvailable: false);
         }
 
-        var (request, invalid) = await QueryHttp.ReadRequestAsync(
+        var (request, invalid) = await ApiHttp.ReadRequestAsync(
             http, "indicator", IndicatorRequest.Read, r => RequestReader.ToFieldErrors(Validator.Validate(r)), cancellationToken);
         if (request is null)
         {
@@ -77,7 +78,7 @@ internal static class IndicatorsApi
         foreach (var (name, asked) in new[] { ("numerator", request.Numerator), ("denominator", request.Denominator) })
         {
             var dataset = service.FindDataset(asked.Dataset!);
-            QueryProblem? problem = null;
+            ApiProblem? problem = null;
             var geoDimension = dataset?.Dimensions.FirstOrDefault(d => d.Geo == geography)?.Name;
             if (dataset is null)
             {
@@ -85,7 +86,7 @@ internal static class IndicatorsApi
             }
             else if (geoDimension is null)
             {
-                problem = new QueryProblem(
+                problem = new ApiProblem(
                     StatusCodes.Status422UnprocessableEntity,
                     "geography-not-available",
                     "Géographie indisponible / Geography not available",
@@ -124,15 +125,13 @@ internal static class IndicatorsApi
             await RecordAsync(audit, QueryAudit.IndicatorDenied, "denied", request, sides, details, null, cancellationToken);
             var more = sides.ToDictionary(
                 s => s.Name,
-                s => (object?)new { effect = s.Decision.Effect.ToWire(), reasons = QueryAnswer.ReasonsElement(s.Decision.Reasons) },
+                s => (object?)new { effect = s.Decision.Effect.ToWire(), reasons = PolicyDecisions.ReasonsElement(s.Decision.Reasons) },
                 StringComparer.Ordinal);
             var denied = sides.Where(s => s.Decision.Effect != Effect.Permit).ToList();
-            return QueryHttp.Denied(
-                http,
-                Effect.Deny,
+            return PolicyDecisions.Denied(Effect.Deny,
                 denied.SelectMany(s => s.Decision.Reasons),
                 $"The policy denies the {string.Join(" and the ", denied.Select(s => s.Name))}: each side of an indicator must be permitted on its own.",
-                more);
+                more).ToResult(http);
         }
 
         var opened = new List<OpenedCube>(2);
@@ -253,7 +252,7 @@ internal static class IndicatorsApi
     }
 
     private static Task RecordAsync(
-        AuditService audit, string action, string outcome, IndicatorRequest request, List<Side>? sides, Dictionary<string, string> details, QueryProblem? problem, CancellationToken cancellationToken, int? suppressed = null)
+        AuditService audit, string action, string outcome, IndicatorRequest request, List<Side>? sides, Dictionary<string, string> details, ApiProblem? problem, CancellationToken cancellationToken, int? suppressed = null)
     {
         var numerator = sides?.FirstOrDefault();
         if (problem is not null)

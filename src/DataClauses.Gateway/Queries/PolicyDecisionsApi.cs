@@ -33,7 +33,7 @@ internal static class PolicyDecisionsApi
     /// <summary>200 with the decision as <c>DecisionJson</c> writes it, whether it permits or denies; 400; 415.</summary>
     private static async Task<IResult> DecideAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
     {
-        var (request, invalid) = await QueryHttp.ReadRequestAsync(
+        var (request, invalid) = await ApiHttp.ReadRequestAsync(
             http, "request", (json, errors) => RequestReader.ReadQuery(json, dryRun: true, errors), r => RequestReader.ToFieldErrors(Validator.Validate(r), r), cancellationToken);
         if (request is null)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DataClauses.Gateway.Audit;
+using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Policy.Engine;
@@ -44,12 +45,12 @@ internal static class QueriesApi
     /// </summary>
     private static async Task<IResult> QueryAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
     {
-        if (QueryHttp.Negotiate(http.Request) is not { } format)
+        if (ApiHttp.Negotiate(http.Request) is not { } format)
         {
-            return QueryHttp.NotAcceptable(http);
+            return ApiHttp.NotAcceptable(http);
         }
 
-        var (request, invalid) = await QueryHttp.ReadRequestAsync(
+        var (request, invalid) = await ApiHttp.ReadRequestAsync(
             http, "query", (json, errors) => RequestReader.ReadQuery(json, dryRun: false, errors), r => RequestReader.ToFieldErrors(Validator.Validate(r), r), cancellationToken);
         if (request is null)
         {
@@ -58,7 +59,7 @@ internal static class QueriesApi
 
         if (CellReasons.Read(http.Request) is not { } withReasons)
         {
-            return QueryHttp.Invalid(http, "query", [CellReasons.InvalidDetail]);
+            return ApiHttp.Invalid(http, "query", [CellReasons.InvalidDetail]);
         }
 
         var caller = Caller.From(http.User);
@@ -98,7 +99,7 @@ internal static class QueriesApi
                 Reasons = QueryAudit.Reasons(decision),
                 Details = details,
             }, cancellationToken);
-            return QueryHttp.Denied(http, decision.Effect, decision.Reasons, $"The policy denies this query on dataset '{dataset.Id}'; the reasons name the clauses and rules.");
+            return PolicyDecisions.Denied(decision.Effect, decision.Reasons, $"The policy denies this query on dataset '{dataset.Id}'; the reasons name the clauses and rules.").ToResult(http);
         }
 
         QueryAudit.AddClause(details, decision);
@@ -156,7 +157,7 @@ internal static class QueriesApi
     }
 
     private static Task RecordRejectedAsync(
-        AuditService audit, DecisionRequest request, Decision? decision, string? owner, string? version, QueryProblem problem, Dictionary<string, string> details, CancellationToken cancellationToken)
+        AuditService audit, DecisionRequest request, Decision? decision, string? owner, string? version, ApiProblem problem, Dictionary<string, string> details, CancellationToken cancellationToken)
     {
         details["problem"] = problem.Type;
         details["status"] = problem.Status.ToString(CultureInfo.InvariantCulture);

@@ -229,26 +229,6 @@ internal sealed record QueryAnswer(DecisionRequest Request, Decision Decision, O
         writer.WriteEndObject();
     }
 
-    /// <summary>The reasons as a JSON array (for problem extensions), in the shape of <c>DecisionJson.WriteReason</c>.</summary>
-    public static JsonElement ReasonsElement(IEnumerable<Reason> reasons)
-    {
-        ArgumentNullException.ThrowIfNull(reasons);
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            w.WriteStartArray();
-            foreach (var reason in reasons)
-            {
-                DecisionJson.WriteReason(w, reason);
-            }
-
-            w.WriteEndArray();
-        }
-
-        using var document = JsonDocument.Parse(stream.ToArray());
-        return document.RootElement.Clone();
-    }
-
     private static string Escape(string field) =>
         field.AsSpan().IndexOfAny(";\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 }

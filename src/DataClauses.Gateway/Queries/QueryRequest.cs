@@ -1,15 +1,10 @@
-using System.Text.RegularExpressions;
+using DataClauses.Gateway.Hosting;
 using DataClauses.Policy.Engine;
 using DataClauses.Policy.Loading;
 using DataClauses.Policy.Model;
 using FluentValidation;
 
 namespace DataClauses.Gateway.Queries;
-
-/// <summary>A field at fault in a request body, by its JSON path without the leading <c>$.</c>.</summary>
-/// <param name="Field">e.g. <c>dimensions[1]</c>, <c>filters.qpv</c>, <c>numerator.dataset</c>.</param>
-/// <param name="Message">What is wrong, in English.</param>
-internal sealed record FieldError(string Field, string Message);
 
 /// <summary>
 /// A query for protected aggregates (<c>POST /api/v1/queries</c>), also the body of a dry run
@@ -91,7 +86,7 @@ internal sealed partial class QueryRequestValidator : AbstractValidator<QueryReq
     {
         RuleFor(r => r.Dataset).NotEmpty().WithMessage("dataset is required.")
             .Must(d => d is null || Identifiers.IsValidId(d)).WithMessage("dataset must be a dataset identifier (lowercase letters, digits, '.', '_' or '-').");
-        RuleFor(r => r.Version).Must(v => v is null || VersionPattern().IsMatch(v))
+        RuleFor(r => r.Version).Must(v => v is null || VersionIds.IsValid(v))
             .WithMessage("version must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. 2024-12-31).");
         RuleFor(r => r.Purpose).NotEmpty().WithMessage("purpose is required: every query declares what it is for.")
             .Must(p => p is null || Identifiers.IsValidId(p)).WithMessage("purpose must be a purpose identifier of the contract (e.g. observation).");
@@ -127,7 +122,4 @@ internal sealed partial class QueryRequestValidator : AbstractValidator<QueryReq
     private static bool IsName(string? name) => name is not null && Identifiers.IsValidColumnName(name);
 
     private static bool Distinct(IReadOnlyList<string?>? items) => items is null || items.Distinct(StringComparer.Ordinal).Count() == items.Count;
-
-    [GeneratedRegex("^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$", RegexOptions.CultureInvariant)]
-    private static partial Regex VersionPattern();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using DataClauses.Gateway.Hosting;
 using FluentValidation.Results;
 
 namespace DataClauses.Gateway.Queries;

@@ -27,10 +27,10 @@ internal sealed partial class DatabaseInitializer(
         }
 
         // Uploads spooled by a process that died mid-upload (their versions were never committed).
-        var abandoned = DatasetPublisher.DeleteAbandonedUploads(location);
+        var abandoned = SqliteDatasetImporter.DeleteAbandonedUploads(location);
         if (abandoned > 0)
         {
-            LogAbandonedUploads(logger, abandoned, DatasetPublisher.UploadsDirectory(location));
+            LogAbandonedUploads(logger, abandoned, SqliteDatasetImporter.UploadsDirectory(location));
         }
 
         await using (var scope = scopes.CreateAsyncScope())

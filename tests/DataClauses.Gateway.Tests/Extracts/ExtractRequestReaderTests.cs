@@ -1,6 +1,6 @@
 using System.Text.Json;
 using DataClauses.Gateway.Extracts;
-using DataClauses.Gateway.Queries;
+using DataClauses.Gateway.Hosting;
 
 namespace DataClauses.Gateway.Tests.Extracts;
 

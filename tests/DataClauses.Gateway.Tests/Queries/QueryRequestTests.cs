@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Queries;
 using Microsoft.AspNetCore.Http;
 
@@ -87,7 +88,7 @@ public sealed class QueryRequestTests
             http.Request.Headers.Accept = accept;
         }
 
-        QueryHttp.Negotiate(http.Request)?.ToString().ToLowerInvariant().ShouldBe(expected);
+        ApiHttp.Negotiate(http.Request)?.ToString().ToLowerInvariant().ShouldBe(expected);
     }
 
     [Fact]

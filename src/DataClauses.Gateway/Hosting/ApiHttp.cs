@@ -1,10 +1,8 @@
 using System.Text.Json;
-using DataClauses.Gateway.Hosting;
-using DataClauses.Policy.Engine;
-using DataClauses.Policy.Model;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
-namespace DataClauses.Gateway.Queries;
+namespace DataClauses.Gateway.Hosting;
 
 /// <summary>The formats a protected answer is rendered in.</summary>
 internal enum AnswerFormat
@@ -16,8 +14,11 @@ internal enum AnswerFormat
     Csv,
 }
 
-/// <summary>HTTP plumbing shared by the queries endpoints: JSON bodies, content negotiation, field errors.</summary>
-internal static class QueryHttp
+/// <summary>
+/// The HTTP plumbing every feature's endpoints share: JSON bodies, content negotiation (JSON or the French CSV),
+/// problems with the correlation id, field errors.
+/// </summary>
+internal static class ApiHttp
 {
     /// <summary>
     /// The format the caller accepts: CSV when <c>text/csv</c> ranks above any JSON type, JSON otherwise (no Accept,
@@ -65,11 +66,11 @@ internal static class QueryHttp
     /// A problem that carries the correlation id itself: a caller accepting only CSV makes the framework's problem
     /// writer (which honours Accept) step aside, and the fallback that then writes the problem adds nothing to it.
     /// </summary>
-    public static IResult Problem(HttpContext http, int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null)
+    public static ProblemHttpResult Problem(HttpContext http, int status, string type, string title, string detail, IEnumerable<KeyValuePair<string, object?>>? extensions = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         var all = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>(StringComparer.Ordinal))
+        foreach (var (key, value) in extensions ?? [])
         {
             all[key] = value;
         }
@@ -122,28 +123,6 @@ internal static class QueryHttp
     public static Task<(JsonDocument? Document, IResult? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken) =>
         JsonBody.ReadAsync(request, maxDepth: 16, cancellationToken);
 
-    /// <summary>403 <c>forbidden</c> carrying the decision's effect and reasons (and any other members).</summary>
-    public static IResult Denied(HttpContext http, Effect effect, IEnumerable<Reason> reasons, string detail, IDictionary<string, object?>? more = null)
-    {
-        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal)
-        {
-            ["decision"] = new { effect = effect.ToWire() },
-            ["reasons"] = QueryAnswer.ReasonsElement(reasons),
-        };
-        foreach (var (key, value) in more ?? new Dictionary<string, object?>(StringComparer.Ordinal))
-        {
-            extensions[key] = value;
-        }
-
-        return Problem(http, StatusCodes.Status403Forbidden, "forbidden", "Accès refusé / Forbidden", detail, extensions);
-    }
-
     /// <summary>400 <c>validation</c> with <c>errors: [{field, message}]</c>.</summary>
-    public static IResult Invalid(HttpContext http, string what, IEnumerable<FieldError> errors) => Problem(
-        http,
-        StatusCodes.Status400BadRequest,
-        "validation",
-        "Requête invalide / Invalid request",
-        $"The {what} is not valid.",
-        new Dictionary<string, object?>(StringComparer.Ordinal) { ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList() });
+    public static IResult Invalid(HttpContext http, string what, IEnumerable<FieldError> errors) => ApiProblem.Invalid(what, errors).ToResult(http);
 }
