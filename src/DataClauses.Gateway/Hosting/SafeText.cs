@@ -31,9 +31,11 @@ internal static partial class SafeText
     /// </summary>
     public static IApplicationBuilder UseIdentifierCheck(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        // Path parameters only: a Razor Page's own route values ("page": "/Index/Index") are not from the path.
+        var parameters = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.Parameters;
         foreach (var (name, value) in context.Request.RouteValues)
         {
-            if (value is string text && !Identifier().IsMatch(text))
+            if (value is string text && parameters?.Any(p => p.Name == name) == true && !Identifier().IsMatch(text))
             {
                 var problem = Problems.Validation(
                     $"The path parameter '{name}' is not an identifier.",
