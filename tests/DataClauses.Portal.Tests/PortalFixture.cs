@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using DataClauses.Gateway.FunctionalTests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace DataClauses.Portal.Tests;
+
+/// <summary>
+/// One gateway process (demo accounts, on a fresh database) and one headless Debian Chromium, shared by the tests of a
+/// class. Each test class runs twice, through a <c>_on_Sqlite</c> and a <c>_on_PostgreSql</c> subclass.
+/// </summary>
+public abstract class PortalFixture : IAsyncLifetime
+{
+    /// <summary>Debian's Chromium: Playwright's own browser download fails on these machines (./test.sh installs it).</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    // Without the background-networking flags Chromium keeps calling Google's hosts, which this closed network refuses.
+    private static readonly string[] ChromiumArgs =
+        ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+    private TestDatabase? _database;
+    private GatewayProcess? _gateway;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public abstract StorageProvider Provider { get; }
+
+    /// <summary>The gateway's address (http://127.0.0.1:port/).</summary>
+    public Uri BaseAddress => Gateway.BaseAddress;
+
+    internal GatewayProcess Gateway => _gateway ?? throw new InvalidOperationException("The gateway has not started.");
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser has not started.");
+
+    /// <summary>Where the screenshots go: under the test output, one folder per storage.</summary>
+    public string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots", Provider.ToString());
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: run ./test.sh (it installs Debian's chromium) or apt-get install -y chromium.");
+        }
+
+        _database = await TestDatabase.CreateAsync(Provider);
+        _gateway = await GatewayProcess.StartAsync(_database);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Args = ChromiumArgs,
+            Headless = true,
+        });
+        Directory.CreateDirectory(ScreenshotDirectory);
+    }
+
+    /// <summary>
+    /// A new browser context on the gateway. <paramref name="bypassCsp"/> lets axe-core be injected as an inline script,
+    /// which the pages' Content-Security-Policy forbids on purpose; <paramref name="bearer"/> signs the browser in.
+    /// </summary>
+    public Task<IBrowserContext> NewContextAsync(bool bypassCsp = true, string? bearer = null) => Browser.NewContextAsync(new BrowserNewContextOptions
+    {
+        BaseURL = BaseAddress.ToString(),
+        BypassCSP = bypassCsp,
+        Locale = "fr-FR",
+        ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        ExtraHTTPHeaders = bearer is null ? null : new Dictionary<string, string> { ["Authorization"] = "Bearer " + bearer },
+    });
+
+    /// <summary>An access token of a demo client (client credentials), to browse as that client's person.</summary>
+    public async Task<string> AccessTokenAsync(string organisation, string role)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token")
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
+        };
+        var credentials = $"{Uri.EscapeDataString(global::DataClauses.Gateway.Demo.DemoAccounts.ClientId(organisation, role))}:{Uri.EscapeDataString(global::DataClauses.Gateway.Demo.DemoAccounts.Secret(organisation, role))}";
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
+        using var response = await Gateway.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The portal on SQLite.</summary>
+public sealed class SqlitePortal : PortalFixture
+{
+    public override StorageProvider Provider => StorageProvider.Sqlite;
+}
+
+/// <summary>The portal on PostgreSQL (fails every test of the class with instructions when it is unreachable).</summary>
+public sealed class PostgreSqlPortal : PortalFixture
+{
+    public override StorageProvider Provider => StorageProvider.PostgreSql;
+}
