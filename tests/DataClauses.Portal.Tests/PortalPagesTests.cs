@@ -46,7 +46,7 @@ public abstract class PortalPagesTests(PortalFixture portal)
             (await page.Locator($"main section[aria-labelledby='role-{other}']").CountAsync()).ShouldBe(other == role ? 1 : 0, $"{because}: card of {other}");
         }
 
-        (await page.Locator($"#role-{role} ~ ul a").CountAsync()).ShouldBeGreaterThan(0, because);
+        (await page.Locator($"section[aria-labelledby='role-{role}'] .fr-card__footer a").CountAsync()).ShouldBeGreaterThan(0, because);
         (await page.Locator("a", new PageLocatorOptions { HasTextString = "Se connecter" }).CountAsync()).ShouldBe(0, because);
     }
 
