@@ -14,8 +14,11 @@ log() { printf '\033[1m== %s\033[0m\n' "$*"; }
 APT_PACKAGES=()
 need_command() { command -v "$1" >/dev/null 2>&1 || APT_PACKAGES+=("$2"); }
 need_file() { [ -e "$1" ] || APT_PACKAGES+=("$2"); }
-# (later issues add: Chromium, GLPK)
 need_command git git
+# Chromium: the portal's browser tests drive Debian's build (Playwright's own browser download fails here).
+need_file /usr/bin/chromium chromium
+# node and npm: the gateway's build installs the DSFR and the portal tests' build axe-core with npm ci.
+need_command npm npm
 need_command glpsol glpk-utils   # GLPK: the disclosure tests' independent oracle (attacker LPs, optimal suppression)
 PG_BIN=/usr/lib/postgresql/15/bin
 need_file "$PG_BIN/initdb" postgresql

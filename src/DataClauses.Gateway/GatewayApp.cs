@@ -21,7 +21,8 @@ public static partial class GatewayApp
     /// <summary>Builds the application with its services and endpoints.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The web root ships next to the binary too (the DSFR copied at build time), wherever the process starts.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
 
         // The defaults shipped next to the binary come first, so that the content root, environment and command line override them.
         var shipped = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
@@ -100,15 +101,18 @@ public static partial class GatewayApp
         services.AddGatewayHealthChecks();
         services.AddGatewayTelemetry(builder.Configuration);
         services.AddOpenApi("v1");
+        services.AddGatewayPages();
     }
 
     private static void UseGatewayPipeline(this WebApplication app)
     {
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseGatewayStatusCodePages();
         app.UseCorrelationId();
         app.UseIdentifierCheck();
+        app.UseGatewayStaticFiles();
+        app.UsePageSecurityHeaders();
 
         // Before authentication: OpenIddict authenticates clients at the token endpoint inside UseAuthentication.
         app.UseTokenRateLimiter();
@@ -134,6 +138,7 @@ public static partial class GatewayApp
         app.MapAuditApi();
         app.MapExtracts();
         app.MapBenchmarkEndpoints();
+        app.MapRazorPages();
     }
 
     private static void PrintBanner(WebApplication app)

@@ -7,13 +7,26 @@ namespace DataClauses.Gateway.Identity;
 /// discovery, a sign-in callback): it only authenticates the default bearer scheme, and skips the per-request
 /// interception by every <see cref="IAuthenticationRequestHandler"/> (OpenIddict's server builds a transaction and runs
 /// its request handlers on every request it sees) — measured on protected queries in docs/BENCHMARKS.md. Every other
-/// path gets ASP.NET Core's full authentication middleware.
+/// path gets ASP.NET Core's full authentication middleware, and the pages then see the person of the
+/// <see cref="PeopleAuthentication.Scheme"/> session cookie (never used under <c>/api</c>: no cross-site request there).
 /// </summary>
 internal static class ApiAuthentication
 {
     public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
     {
-        app.UseWhen(context => !IsApi(context), branch => branch.UseAuthentication());
+        app.UseWhen(context => !IsApi(context), branch => branch.UseAuthentication().Use(async (context, next) =>
+        {
+            if (context.User.Identity?.IsAuthenticated != true)
+            {
+                var session = await context.AuthenticateAsync(PeopleAuthentication.Scheme);
+                if (session.Succeeded)
+                {
+                    context.User = session.Principal;
+                }
+            }
+
+            await next(context);
+        }));
         app.UseWhen(IsApi, branch => branch.Use(async (context, next) =>
         {
             // What AuthenticationMiddleware does after its request handlers: the default scheme's principal, if any.

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using DataClauses.Audit;
 using DataClauses.Gateway.Demo;
-using DataClauses.Gateway.FunctionalTests.Catalog;
 using DataClauses.Gateway.FunctionalTests.Infrastructure;
 
 namespace DataClauses.Gateway.FunctionalTests.Audit;

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Reflection;
 using System.Text.Json;
 using DataClauses.Audit;
 using DataClauses.Gateway.Demo;
@@ -135,9 +134,7 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>The demo contracts: the copy next to the test binaries, else the repository's.</summary>
-    public static string PoliciesPath { get; } = Directory.Exists(Path.Combine(AppContext.BaseDirectory, "policies"))
-        ? Path.Combine(AppContext.BaseDirectory, "policies")
-        : Path.Combine(typeof(GatewayHost).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!, "policies");
+    public static string PoliciesPath => GatewayProcess.PoliciesPath;
 
     /// <summary>A new anonymous client of this host (sharing one connection pool).</summary>
     public HttpClient CreateClient() => new(_handler, disposeHandler: false) { BaseAddress = BaseAddress };

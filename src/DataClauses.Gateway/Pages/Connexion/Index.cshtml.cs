@@ -56,7 +56,7 @@ internal sealed class IndexModel(PeopleSignIn signIn, IOptions<GatewayOptions> o
         {
             case PeopleSignInStatus.SignedIn:
                 await HttpContext.SignInAsync(PeopleAuthentication.Scheme, result.Principal!);
-                return LocalRedirect(ReturnUrl is { Length: > 0 } && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : PeopleAuthentication.SignInPath);
+                return LocalRedirect(ReturnUrl is { Length: > 0 } && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
             case PeopleSignInStatus.LockedOut:
                 Error = $"Compte verrouillé : trop de tentatives infructueuses. Réessayez dans {options.Value.Identity.Lockout.Duration.TotalMinutes:0} minutes.";
                 return Page();

@@ -1,11 +1,14 @@
+using System.Diagnostics;
 using System.Net;
-using DataClauses.Gateway.FunctionalTests.Infrastructure;
+using System.Reflection;
 
-namespace DataClauses.Gateway.FunctionalTests.Catalog;
+namespace DataClauses.Gateway.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// The gateway as a separate process (<c>dotnet DataClauses.Gateway.dll</c>, built next to the tests), configured
 /// through environment variables on a test database, so that a test can kill it with SIGKILL and start it again.
+/// Shared with the portal's browser tests (linked there with DotnetProcess, TestDatabase, TestPostgres and
+/// StorageProvider): it depends on nothing else of this project.
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
@@ -24,32 +27,55 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <summary>What the process printed so far (for failure messages).</summary>
     public string Output => _process.Output;
 
-    /// <summary>Starts the gateway on a database and waits until it listens and /readyz answers 200.</summary>
-    public static async Task<GatewayProcess> StartAsync(TestDatabase database)
+    /// <summary>The contracts the gateway loads: copied next to the tests, or the repository's own.</summary>
+    public static string PoliciesPath { get; } = Directory.Exists(Path.Combine(AppContext.BaseDirectory, "policies"))
+        ? Path.Combine(AppContext.BaseDirectory, "policies")
+        : Path.Combine(typeof(GatewayProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!, "policies");
+
+    /// <summary>
+    /// Starts the gateway on a database and waits until it listens and /readyz answers 200. <paramref name="settings"/>
+    /// are environment variables that override the defaults (<c>DataClauses__SeedDemoDatasets</c>…).
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string>? settings = null)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["DataClauses__Storage__Provider"] = database.Provider == StorageProvider.PostgreSql ? "PostgreSQL" : "Sqlite",
             ["DataClauses__Storage__ConnectionString"] = database.ConnectionString,
             ["DataClauses__Storage__DataDirectory"] = database.Directory,
-            ["DataClauses__PoliciesPath"] = GatewayHost.PoliciesPath,
+            ["DataClauses__PoliciesPath"] = PoliciesPath,
             ["DataClauses__SeedDemo"] = "true",
             ["DataClauses__SeedDemoDatasets"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
         var process = await DotnetProcess.StartAsync("DataClauses.Gateway.dll", ["--urls", "http://127.0.0.1:0"], environment, database.Directory);
         var gateway = new GatewayProcess(process);
         try
         {
-            await Poll.UntilAsync(
-                async () =>
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                using (var ready = await gateway.Http.GetAsync("readyz"))
                 {
-                    using var ready = await gateway.Http.GetAsync("readyz");
-                    return ready.StatusCode == HttpStatusCode.OK;
-                },
-                "the gateway process to be ready");
-            return gateway;
+                    if (ready.StatusCode == HttpStatusCode.OK)
+                    {
+                        return gateway;
+                    }
+                }
+
+                if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new TimeoutException("Gave up after 60 s waiting for the gateway process to be ready.");
+                }
+
+                await Task.Delay(50);
+            }
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException)
         {
@@ -61,22 +87,6 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     /// <summary>Kills the process at once (SIGKILL: no shutdown, no finally block, no rollback by the gateway itself).</summary>
     public Task KillAsync() => _process.KillAsync();
-
-    /// <summary>An HTTP client of this process carrying a demo client's access token.</summary>
-    public async Task<HttpClient> ClientForAsync(string organisation, string role)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token")
-        {
-            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
-        };
-        request.Headers.Authorization = GatewayHost.BasicCredentials(Demo.DemoAccounts.ClientId(organisation, role), Demo.DemoAccounts.Secret(organisation, role));
-        using var response = await Http.SendAsync(request);
-        var body = await GatewayHost.JsonOf(response);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToString());
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", body.GetProperty("access_token").GetString());
-        return client;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,44 @@
+using DataClauses.Gateway.Identity;
+
+namespace DataClauses.Gateway.Pages.Index;
+
+/// <summary>One thing a role lets a person do, in French, with where to do it.</summary>
+internal sealed record Capability(string Text, string Href);
+
+/// <summary>What one role lets a person do in their organisation.</summary>
+internal sealed record RoleCapability(string Role, string Title, string Summary, IReadOnlyList<Capability> Capabilities);
+
+/// <summary>
+/// The roles of <see cref="Roles"/> told in French. The portal's own pages arrive feature by feature; until a feature
+/// has its page, its link leads to the operations of the API documentation.
+/// </summary>
+internal static class RoleCapabilities
+{
+    private const string ApiDocs = "/api-docs";
+
+    private static readonly RoleCapability[] All =
+    [
+        new(Roles.Publisher, "Publication",
+            "Vous publiez les jeux de données de votre organisation sous les clauses des contrats qu’elle a signés.",
+            [new("Déclarer le schéma d’un jeu de données et en publier une version (API)", ApiDocs)]),
+        new(Roles.Analyst, "Analyse",
+            "Vous consultez le catalogue, interrogez des agrégats protégés par le secret statistique pour une finalité déclarée et demandez des extractions.",
+            [new("Consulter le catalogue et interroger les agrégats (API)", ApiDocs), new("Demander une extraction et attester sa suppression (API)", ApiDocs)]),
+        new(Roles.Steward, "Validation des extractions",
+            "Vous examinez les demandes d’extraction portant sur les jeux de données de votre organisation et les approuvez ou les refusez.",
+            [new("Voir la file des demandes à valider (API)", ApiDocs)]),
+        new(Roles.Dpo, "Protection des données",
+            "Vous auditez chaque accès aux jeux de données et aux personnes de votre organisation : qui, quoi, pour quelle finalité, sous quelle clause.",
+            [new("Consulter et vérifier le journal d’audit (API)", ApiDocs)]),
+        new(Roles.Admin, "Administration",
+            "Vous gérez les clients API de votre organisation et consultez les contrats qui la lient.",
+            [new("Gérer les clients API et consulter les contrats (API)", ApiDocs)]),
+    ];
+
+    /// <summary>The capabilities of the given roles, in the order of <see cref="Roles.All"/>; unknown roles are ignored.</summary>
+    public static IReadOnlyList<RoleCapability> For(IEnumerable<string> roles)
+    {
+        var held = roles.ToHashSet(StringComparer.Ordinal);
+        return [.. All.Where(r => held.Contains(r.Role))];
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Render time of the portal's pages (issue 13: goal <= 50 ms p99 per page): the gateway in Release on SQLite with the
+# demo data (contracts, accounts, synthetic datasets), and for each page BENCH_WARMUP unmeasured renders then
+# BENCH_RENDERS measured ones, one after the other on one kept-alive loopback connection, timed from the request sent
+# to the last byte of the page received (Razor buffers a page this size: the time is the server's render, plus well
+# under a millisecond of loopback). Pages: the home page anonymous, the home page of a signed-in analyst (bearer token
+# of the demo client: the people's sign-in cookie is another engineer's), and the French 404 page.
+# Figures and how to read them: docs/BENCHMARKS.md, "Portal pages".
+#
+# Self-contained on a Debian machine: installs curl and python3 when missing, builds the gateway in Release into a
+# temporary folder (npm ci of the DSFR when the gateway's node_modules is missing), starts it on a free loopback port
+# and stops it on exit, even on failure.
+#
+# Usage: tests/DataClauses.Benchmarks/pages/run-pages-benchmark.sh
+# Settings (environment):
+#   BENCH_RENDERS=200   measured renders per page
+#   BENCH_WARMUP=50     unmeasured renders per page first (JIT tiering, Razor's first compilation of the view)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+BENCH_NAME=run-pages-benchmark
+# shellcheck source=../bench-lib.sh
+. "$HERE/../bench-lib.sh"
+RENDERS=${BENCH_RENDERS:-200}
+WARMUP=${BENCH_WARMUP:-50}
+CLIENT=epci-demo-analyst
+SECRET=demo-secret-epci-demo-analyst
+
+bench_prerequisites
+command -v npm >/dev/null 2>&1 || die "the gateway's build needs node and npm (apt-get install -y nodejs npm)"
+bench_workdir dataclauses-pages-bench
+cleanup() {
+  local status=$?
+  set +e
+  run_cleanups
+  rm -rf "$WORK/artifacts" "$WORK/gateway" 2>/dev/null
+  [ $status -eq 0 ] || echo "run-pages-benchmark: failed (exit $status); logs in $WORK" >&2
+  exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+log "Working in $WORK"
+
+log "Building the gateway (Release)"
+dotnet build "$ROOT/src/DataClauses.Gateway/DataClauses.Gateway.csproj" -c Release -nologo -v quiet \
+  --artifacts-path "$WORK/artifacts" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "build failed"; }
+GATEWAY_DLL=$(find "$WORK/artifacts/bin/DataClauses.Gateway" -name DataClauses.Gateway.dll -path '*release*' | head -n 1)
+[ -f "$GATEWAY_DLL" ] || die "DataClauses.Gateway.dll not found under $WORK/artifacts"
+GATEWAY_DIR=$(dirname "$GATEWAY_DLL")
+
+port=$(free_port)
+URL="http://127.0.0.1:$port"
+mkdir -p "$WORK/gateway"
+(
+  cd "$WORK/gateway"
+  exec env -u OTEL_EXPORTER_OTLP_ENDPOINT \
+    ASPNETCORE_ENVIRONMENT=Production \
+    DataClauses__PoliciesPath="$GATEWAY_DIR/policies" \
+    DataClauses__Storage__Provider=Sqlite \
+    DataClauses__Storage__DataDirectory="$WORK/gateway/data" \
+    DataClauses__SeedDemo=true \
+    DataClauses__SeedDemoDatasets=true \
+    DataClauses__Identity__Issuer="$URL" \
+    DataClauses__Limits__ApiRequestsPerSecond=1000000 \
+    Logging__LogLevel__Default=Warning \
+    dotnet "$GATEWAY_DLL" --urls "$URL"
+) >"$WORK/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
+log "Starting the gateway on $URL (SQLite, demo data)"
+bench_wait_ready "$GATEWAY_PID" "$WORK/gateway.log" 240
+TOKEN=$(token)
+
+log "Rendering each page $WARMUP + $RENDERS times (load average before: $(loadavg))"
+python3 - "$port" "$TOKEN" "$WARMUP" "$RENDERS" <<'PY' | tee "$WORK/results.txt"
+import http.client, statistics, sys, time
+port, token, warmup, renders = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+pages = [
+    ("home, anonymous", "/", {}, 200),
+    ("home, signed-in analyst", "/", {"Authorization": "Bearer " + token}, 200),
+    ("404 page (unknown path)", "/nulle-part", {}, 404),
+]
+connection = http.client.HTTPConnection("127.0.0.1", port)
+print(f"{'page':<26} {'renders':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'bytes':>7}")
+for name, path, headers, status in pages:
+    headers = {"Accept": "text/html", **headers}
+    times = []
+    for i in range(warmup + renders):
+        start = time.perf_counter()
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status != status or b"<h1" not in body:
+            sys.exit(f"{name}: status {response.status}, expected {status} with an h1")
+        if i >= warmup:
+            times.append(elapsed)
+    times.sort()
+    p99 = times[min(len(times) - 1, int(round(0.99 * len(times))) - 1)]
+    print(f"{name:<26} {len(times):>7} {statistics.median(times):>8.2f} {p99:>8.2f} {times[-1]:>8.2f} {len(body):>7}")
+PY
+log "Load average after: $(loadavg); results in $WORK/results.txt"

@@ -1,0 +1,97 @@
+using DataClauses.Gateway.FunctionalTests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace DataClauses.Portal.Tests;
+
+/// <summary>
+/// One gateway process (demo accounts, on a fresh database) and one headless Debian Chromium, shared by the tests of a
+/// class. Each test class runs twice, through a <c>_on_Sqlite</c> and a <c>_on_PostgreSql</c> subclass.
+/// </summary>
+public abstract class PortalFixture : IAsyncLifetime
+{
+    /// <summary>Debian's Chromium: Playwright's own browser download fails on these machines (./test.sh installs it).</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    // Without the background-networking flags Chromium keeps calling Google's hosts, which this closed network refuses.
+    private static readonly string[] ChromiumArgs =
+        ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+    private TestDatabase? _database;
+    private GatewayProcess? _gateway;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public abstract StorageProvider Provider { get; }
+
+    /// <summary>The gateway's address (http://127.0.0.1:port/).</summary>
+    public Uri BaseAddress => Gateway.BaseAddress;
+
+    internal GatewayProcess Gateway => _gateway ?? throw new InvalidOperationException("The gateway has not started.");
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser has not started.");
+
+    /// <summary>Where the screenshots go: under the test output, one folder per storage.</summary>
+    public string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots", Provider.ToString());
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: run ./test.sh (it installs Debian's chromium) or apt-get install -y chromium.");
+        }
+
+        _database = await TestDatabase.CreateAsync(Provider);
+        _gateway = await GatewayProcess.StartAsync(_database);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Args = ChromiumArgs,
+            Headless = true,
+        });
+        Directory.CreateDirectory(ScreenshotDirectory);
+    }
+
+    /// <summary>
+    /// A new browser context on the gateway. <paramref name="bypassCsp"/> lets axe-core be injected as an inline script,
+    /// which the pages' Content-Security-Policy forbids on purpose.
+    /// </summary>
+    public Task<IBrowserContext> NewContextAsync(bool bypassCsp = true) => Browser.NewContextAsync(new BrowserNewContextOptions
+    {
+        BaseURL = BaseAddress.ToString(),
+        BypassCSP = bypassCsp,
+        Locale = "fr-FR",
+        ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+    });
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The portal on SQLite.</summary>
+public sealed class SqlitePortal : PortalFixture
+{
+    public override StorageProvider Provider => StorageProvider.Sqlite;
+}
+
+/// <summary>The portal on PostgreSQL (fails every test of the class with instructions when it is unreachable).</summary>
+public sealed class PostgreSqlPortal : PortalFixture
+{
+    public override StorageProvider Provider => StorageProvider.PostgreSql;
+}
