@@ -64,6 +64,16 @@ public abstract class PortalFixture : IAsyncLifetime
         ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
     });
 
+    /// <summary>Signs a demo person in as people do: the sign-in page, the form, then the home page with the session cookie.</summary>
+    public static async Task SignInAsync(IPage page, string organisation, string role)
+    {
+        await page.GotoAsync("/connexion");
+        await page.Locator("#identifiant").FillAsync(global::DataClauses.Gateway.Demo.DemoAccounts.UserName(organisation, role));
+        await page.Locator("#motDePasse").FillAsync(global::DataClauses.Gateway.Demo.DemoAccounts.Password(organisation, role));
+        await page.Locator("main button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+    }
+
     public async Task DisposeAsync()
     {
         if (_browser is not null)

@@ -40,10 +40,7 @@ public abstract class PortalPagesTests(PortalFixture portal)
 
         // Signed in as a person does it: the sign-in page (checked like every page), the form, the session cookie.
         await PageChecks.VisitAsync(page, portal, "/connexion", "connexion");
-        await page.Locator("#identifiant").FillAsync(global::DataClauses.Gateway.Demo.DemoAccounts.UserName(organisation, account));
-        await page.Locator("#motDePasse").FillAsync(global::DataClauses.Gateway.Demo.DemoAccounts.Password(organisation, account));
-        await page.Locator("main button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        await PortalFixture.SignInAsync(page, organisation, account);
         await PageChecks.CheckAsync(page, "/");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(portal.ScreenshotDirectory, $"accueil-{role}.png"), FullPage = true });
         (await page.Locator("#personne-connectee").CountAsync()).ShouldBe(1, because);
