@@ -31,6 +31,10 @@ internal static class CorrelationId
     public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var id = Of(context);
+
+        // Set now and again when the response starts: handlers that write their own response (OpenIddict's endpoints)
+        // skip the starting callbacks' header, and the exception handler clears the headers set before.
+        context.Response.Headers[HeaderName] = id;
         context.Response.OnStarting(() =>
         {
             context.Response.Headers[HeaderName] = id;

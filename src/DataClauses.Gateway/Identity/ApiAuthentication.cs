@@ -3,20 +3,20 @@ using Microsoft.AspNetCore.Authentication;
 namespace DataClauses.Gateway.Identity;
 
 /// <summary>
-/// Authentication in the pipeline. A request under <c>/api</c> is never a protocol request (token, authorize,
-/// discovery, a sign-in callback): it only authenticates the default bearer scheme, and skips the per-request
-/// interception by every <see cref="IAuthenticationRequestHandler"/> (OpenIddict's server builds a transaction and runs
-/// its request handlers on every request it sees) — measured on protected queries in docs/BENCHMARKS.md. Every other
-/// path gets ASP.NET Core's full authentication middleware, and the pages then see the person of the
-/// <see cref="PeopleAuthentication.Scheme"/> session cookie (never used under <c>/api</c>: no cross-site request there).
+/// Authentication in the pipeline: ASP.NET Core's middleware (the default bearer scheme, and the protocol handlers:
+/// OpenIddict's endpoints, the sign-in providers' callbacks), then, outside <c>/api</c>, the person of the
+/// <see cref="PeopleAuthentication.Scheme"/> session cookie for the pages. A cookie never authenticates an API call
+/// (no cross-site request forgery on the API). OpenIddict's own per-request work is cut short for paths it does not
+/// serve by <see cref="SkipNonProtocolRequests"/>.
 /// </summary>
 internal static class ApiAuthentication
 {
     public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
     {
-        app.UseWhen(context => !IsApi(context), branch => branch.UseAuthentication().Use(async (context, next) =>
+        app.UseAuthentication();
+        app.Use(async (context, next) =>
         {
-            if (context.User.Identity?.IsAuthenticated != true)
+            if (!IsApi(context) && context.User.Identity?.IsAuthenticated != true)
             {
                 var session = await context.AuthenticateAsync(PeopleAuthentication.Scheme);
                 if (session.Succeeded)
@@ -26,18 +26,7 @@ internal static class ApiAuthentication
             }
 
             await next(context);
-        }));
-        app.UseWhen(IsApi, branch => branch.Use(async (context, next) =>
-        {
-            // What AuthenticationMiddleware does after its request handlers: the default scheme's principal, if any.
-            var result = await context.AuthenticateAsync();
-            if (result.Principal is not null)
-            {
-                context.User = result.Principal;
-            }
-
-            await next(context);
-        }));
+        });
         return app;
     }
 

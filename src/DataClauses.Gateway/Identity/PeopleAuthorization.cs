@@ -3,8 +3,10 @@ using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Storage;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -138,7 +140,14 @@ internal static class PeopleAuthorization
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await DistributedLock.AcquireForTransactionAsync(db, DistributedLock.Seed, cancellationToken);
-        await EnsureDemoClientAsync(applications, cancellationToken);
+
+        // Asked of the table, not the manager: its cache may still hold the "not found" of before the lock, while
+        // another replica registered the client meanwhile.
+        if (!await db.Set<OpenIddictEntityFrameworkCoreApplication>().AnyAsync(a => a.ClientId == DemoClientId, cancellationToken))
+        {
+            await EnsureDemoClientAsync(applications, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -45,7 +45,8 @@ public abstract class ProblemDetailsTests(GatewayFixture fixture)
 
         using var response = await Host.Http.SendAsync(request);
 
-        response.Headers.GetValues("X-Correlation-Id").Single().ShouldBe(correlationId);
+        var echoed = response.Headers.TryGetValues("X-Correlation-Id", out var values) ? values.Single() : null;
+        echoed.ShouldBe(correlationId, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         (await GatewayHost.JsonOf(response)).GetProperty("correlationId").GetString().ShouldBe(correlationId);
         (await Host.ReadAuditAsync()).ShouldContain(r => r.Event.CorrelationId == correlationId && r.Event.Action == "token.rejected");
     }

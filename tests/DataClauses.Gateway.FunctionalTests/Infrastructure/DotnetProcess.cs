@@ -84,7 +84,7 @@ internal sealed class DotnetProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(90));
+            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(180));
             return new DotnetProcess(process, output, address);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
