@@ -76,6 +76,11 @@ internal static class SignInProviders
     /// <summary>Checks the providers' settings; every problem, in the configuration's words.</summary>
     public static IEnumerable<string> Problems(IdentityOptions identity)
     {
+        if (identity.SessionRevalidationInterval < TimeSpan.Zero || identity.SessionRevalidationInterval > TimeSpan.FromHours(8))
+        {
+            yield return $"DataClauses:Identity:SessionRevalidationInterval must be between 00:00:00 (every request) and 08:00:00 (the session's lifetime), not {identity.SessionRevalidationInterval}.";
+        }
+
         for (var i = 0; i < identity.SignInProviders.Count; i++)
         {
             var provider = identity.SignInProviders[i];

@@ -31,11 +31,11 @@ public abstract class ProviderSignInTests
         html.ShouldContain("Se connecter avec ProConnect");
         page.Headers.GetValues("Content-Security-Policy").Single().ShouldContain("form-action 'self' " + issuer.BaseAddress.GetLeftPart(UriPartial.Authority));
 
-        var callback = await ChallengeAndAuthorizeAsync(client, html, issuer);
+        var callback = await ChallengeAndAuthorizeAsync(client, html, issuer, returnUrl: "/?depuis=fournisseur");
         using var signedIn = await client.GetAsync(callback);
 
         signedIn.StatusCode.ShouldBe(HttpStatusCode.Found, await signedIn.Content.ReadAsStringAsync());
-        signedIn.Headers.Location!.OriginalString.ShouldBe("/");
+        signedIn.Headers.Location!.OriginalString.ShouldBe("/?depuis=fournisseur", "the local return address survives the round trip");
         cookies.GetCookies(host.BaseAddress)[SessionCookie].ShouldNotBeNull();
         var home = await client.GetStringAsync("/");
         home.ShouldContain($"<strong>{Organisation}</strong>");
@@ -81,7 +81,7 @@ public abstract class ProviderSignInTests
         var query = QueryHelpers.ParseQuery(callback.Query);
         var state = query["state"].ToString();
         var seed = Random.Shared.Next();
-        var position = new Random(seed).Next(state.Length);
+        var position = new Random(seed).Next(state.Length - 1); // not the last character, whose low bits may be padding
         var tampered = state[..position] + (state[position] == 'A' ? 'B' : 'A') + state[(position + 1)..];
 
         using var response = await client.GetAsync(QueryHelpers.AddQueryString(callback.GetLeftPart(UriPartial.Path), new Dictionary<string, string?>
@@ -96,7 +96,25 @@ public abstract class ProviderSignInTests
         cookies.GetCookies(host.BaseAddress)[SessionCookie].ShouldBeNull();
         var audit = await host.ReadAuditAsync();
         audit.ShouldNotContain(r => r.Event.Action == "person.signed-in");
-        audit.Single(r => r.Event.Action == "person.sign-in-failed").Event.Details["reason"].ShouldStartWith("remote failure");
+        audit.Single(r => r.Event.Action == "person.sign-in-failed").Event.Details["reason"].ShouldBe("remote failure: Unable to unprotect the message.State.", $"seed {seed}");
+    }
+
+    [Fact]
+    public async Task Challenge_of_a_provider_that_does_not_answer_is_a_french_message_on_the_page_not_a_500()
+    {
+        await using var host = await StartGatewayAsync(new Uri($"http://127.0.0.1:{TestIssuerProcess.FreePort()}/"));
+        var (client, cookies) = PeopleSignInTests.Browser(host);
+        var html = await client.GetStringAsync("connexion");
+
+        using var response = await client.PostAsync("connexion?handler=Provider", new FormUrlEncodedContent(
+        [
+            new("__RequestVerificationToken", WebUtility.HtmlDecode(PeopleSignInTests.AntiforgeryField().Match(html).Groups[1].Value)),
+            new("fournisseur", ProviderName),
+        ]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        PeopleSignInTests.ErrorOf(await response.Content.ReadAsStringAsync()).ShouldBe("ProConnect ne répond pas pour le moment. Réessayez plus tard.");
+        cookies.GetCookies(host.BaseAddress)[SessionCookie].ShouldBeNull();
     }
 
     [Fact]
@@ -127,14 +145,14 @@ public abstract class ProviderSignInTests
     }
 
     /// <summary>POSTs the provider button, checks the redirect to the provider (PKCE) and follows it; the provider's redirect back.</summary>
-    private static async Task<Uri> ChallengeAndAuthorizeAsync(HttpClient client, string html, TestIssuerProcess issuer)
+    private static async Task<Uri> ChallengeAndAuthorizeAsync(HttpClient client, string html, TestIssuerProcess issuer, string returnUrl = "")
     {
         var token = PeopleSignInTests.AntiforgeryField().Match(html);
         token.Success.ShouldBeTrue(html);
         using var challenge = await client.PostAsync("connexion?handler=Provider", new FormUrlEncodedContent(
         [
             new("__RequestVerificationToken", WebUtility.HtmlDecode(token.Groups[1].Value)),
-            new("ReturnUrl", string.Empty),
+            new("ReturnUrl", returnUrl),
             new("fournisseur", ProviderName),
         ]));
         challenge.StatusCode.ShouldBe(HttpStatusCode.Found, await challenge.Content.ReadAsStringAsync());
@@ -155,11 +173,13 @@ public abstract class ProviderSignInTests
 
     private static Task<TestIssuerProcess> StartIssuerAsync(string roles) => TestIssuerProcess.StartAsync("dgfip-35", roles, "dataclauses-partners");
 
-    private Task<GatewayHost> StartGatewayAsync(TestIssuerProcess issuer) => GatewayHost.StartAsync(Provider, new Dictionary<string, string?>(StringComparer.Ordinal)
+    private Task<GatewayHost> StartGatewayAsync(TestIssuerProcess issuer) => StartGatewayAsync(issuer.BaseAddress);
+
+    private Task<GatewayHost> StartGatewayAsync(Uri issuer) => GatewayHost.StartAsync(Provider, new Dictionary<string, string?>(StringComparer.Ordinal)
     {
         ["DataClauses:Identity:SignInProviders:0:Name"] = ProviderName,
         ["DataClauses:Identity:SignInProviders:0:DisplayName"] = "ProConnect",
-        ["DataClauses:Identity:SignInProviders:0:Authority"] = issuer.Issuer,
+        ["DataClauses:Identity:SignInProviders:0:Authority"] = issuer.AbsoluteUri,
         ["DataClauses:Identity:SignInProviders:0:ClientId"] = "test-portal",
         ["DataClauses:Identity:SignInProviders:0:Organisation"] = Organisation,
         ["DataClauses:Identity:SignInProviders:0:RolesClaim"] = "roles",
