@@ -152,6 +152,58 @@ public sealed class IdentityOptions
 
     /// <summary>Lockout of local accounts after failed sign-ins (<c>DataClauses:Identity:Lockout</c>).</summary>
     public AccountLockoutOptions Lockout { get; set; } = new();
+
+    /// <summary>External OpenID Connect providers people may sign in with on the pages (ProConnect, Keycloak…), one organisation each.</summary>
+    public IList<SignInProviderOptions> SignInProviders { get; set; } = [];
+
+    /// <summary>
+    /// How often a people session cookie is checked against the account (deleted or locked since: signed out; roles
+    /// changed: the cookie carries the new ones). Between two checks the cookie is trusted as it is.
+    /// </summary>
+    public TimeSpan SessionRevalidationInterval { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>An external OpenID Connect provider people sign in with (authorization code + PKCE), speaking for one organisation.</summary>
+public sealed class SignInProviderOptions
+{
+    /// <summary>Short name (lowercase letters, digits, dashes): scheme <c>oidc-{Name}</c>, callback <c>/signin-oidc-{Name}</c>.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The name on the button ("Se connecter avec {DisplayName}").</summary>
+    public string DisplayName { get; set; } = string.Empty;
+
+    /// <summary>The provider's issuer (discovery at <c>{Authority}/.well-known/openid-configuration</c>).</summary>
+    public string Authority { get; set; } = string.Empty;
+
+    /// <summary>The gateway's client id at the provider.</summary>
+    public string ClientId { get; set; } = string.Empty;
+
+    /// <summary>The client secret, for a confidential client (unset: a public client, PKCE only).</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>The one organisation every person of this provider belongs to.</summary>
+    public string Organisation { get; set; } = string.Empty;
+
+    /// <summary>Scopes asked for (unset: <c>openid profile</c>).</summary>
+    public IList<string> Scopes { get; set; } = [];
+
+    /// <summary>The id_token claim with the person's display name.</summary>
+    public string NameClaim { get; set; } = "name";
+
+    /// <summary>The id_token claim carrying roles (an array or a space-separated string); unset: only <see cref="DefaultRoles"/>.</summary>
+    public string? RolesClaim { get; set; }
+
+    /// <summary>Roles every person of this provider gets.</summary>
+    public IList<string> DefaultRoles { get; set; } = [];
+
+    /// <summary>
+    /// The roles a person of this provider may hold here (others are dropped; unset: every role but <c>admin</c>). A
+    /// person left with no role is refused.
+    /// </summary>
+    public IList<string> AllowedRoles { get; set; } = [];
+
+    /// <summary>Whether HTTPS is required for the provider's metadata (true outside tests).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
 }
 
 /// <summary>How many failed sign-ins lock a local account, and for how long.</summary>
@@ -347,6 +399,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 errors.Add($"{prefix}:MetadataTimeout must be between 00:00:00 and 00:02:00 (exclusive of zero).");
             }
         }
+
+        errors.AddRange(Identity.SignInProviders.Problems(identity));
 
         if (Storage.KeyRingCertificate.Problem(options.Storage) is { } certificateProblem)
         {

@@ -20,6 +20,9 @@ internal static class WebPages
     public const string ContentSecurityPolicy =
         "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>An <c>HttpContext.Items</c> key: origins (space-separated) a page's forms may also be sent to.</summary>
+    public const string FormActionSourcesKey = "dataclauses.form-action";
+
     private const string GlobalRouteBuilderKey = "__GlobalEndpointRouteBuilder";
 
     // Paths of machine clients: their errors stay problems whatever their Accept header says.
@@ -86,7 +89,11 @@ internal static class WebPages
             if (context.GetEndpoint()?.Metadata.GetMetadata<PageRouteMetadata>() is not null)
             {
                 var headers = context.Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                // A page whose form redirects to another site (sign-in with a provider) names it: browsers check
+                // form-action on every redirect that follows a form submission.
+                headers.ContentSecurityPolicy = context.Items[FormActionSourcesKey] is string sources
+                    ? ContentSecurityPolicy.Replace("form-action 'self'", "form-action 'self' " + sources, StringComparison.Ordinal)
+                    : ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "same-origin";

@@ -34,6 +34,7 @@ internal static class AuthenticationSetup
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, BuiltInKeysPostConfigure>();
 
         ExternalIssuers.Add(services, builder, identity);
+        SignInProviders.Add(services, builder, identity);
 
         services.AddAuthorization();
         return services;

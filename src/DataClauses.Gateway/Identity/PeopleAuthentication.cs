@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using DataClauses.Gateway.Hosting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Options;
@@ -54,7 +56,7 @@ internal static class PeopleAuthentication
     /// Cookie settings, resolved when the scheme is first used (the public origin may come from the listening address,
     /// known only once the server has started).
     /// </summary>
-    private sealed class ConfigureCookie(PublicOrigin origin) : IConfigureNamedOptions<CookieAuthenticationOptions>
+    private sealed class ConfigureCookie(PublicOrigin origin, IOptions<GatewayOptions> gateway) : IConfigureNamedOptions<CookieAuthenticationOptions>
     {
         public void Configure(string? name, CookieAuthenticationOptions o)
         {
@@ -76,8 +78,60 @@ internal static class PeopleAuthentication
             o.LogoutPath = SignOutPath;
             o.AccessDeniedPath = SignInPath;
             o.ReturnUrlParameter = "ReturnUrl";
+            var interval = gateway.Value.Identity.SessionRevalidationInterval;
+            o.Events = new CookieAuthenticationEvents { OnValidatePrincipal = context => SessionRevalidation.ValidateAsync(context, interval) };
         }
 
         public void Configure(CookieAuthenticationOptions o) => Configure(Options.DefaultName, o);
+    }
+}
+
+/// <summary>
+/// The people cookie lives 8 hours (sliding): without a check, a deleted or locked account would keep its session that
+/// long. At most once per <see cref="IdentityOptions.SessionRevalidationInterval"/> (the instant of the last check
+/// travels in the cookie), the account is read again: gone or locked, the session ends (audited); otherwise the cookie
+/// is renewed with the account's current name, organisation and roles. A person of an external provider has no account
+/// here: the session ends only if that provider is no longer configured.
+/// </summary>
+internal static class SessionRevalidation
+{
+    private const string CheckedKey = ".dataclauses.checked";
+
+    public static async Task ValidateAsync(CookieValidatePrincipalContext context, TimeSpan interval)
+    {
+        var services = context.HttpContext.RequestServices;
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var last = context.Properties.Items.TryGetValue(CheckedKey, out var text) && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+            ? new DateTimeOffset(ticks, TimeSpan.Zero)
+            : context.Properties.IssuedUtc ?? DateTimeOffset.MinValue;
+        if (now - last < interval || context.Principal is not { } principal)
+        {
+            return;
+        }
+
+        ClaimsPrincipal? current;
+        if (principal.FindFirst(SignInProviders.ProviderClaim)?.Value is { } provider)
+        {
+            var configured = services.GetRequiredService<IOptions<GatewayOptions>>().Value.Identity.SignInProviders.Any(p => p.Name == provider);
+            current = configured ? principal : null;
+        }
+        else
+        {
+            var signIn = services.GetRequiredService<PeopleSignIn>();
+            var user = await signIn.FindActiveAsync(principal.FindFirst(ClaimNames.Subject)?.Value, context.HttpContext.RequestAborted);
+            current = user is null ? null : PeopleSignIn.PrincipalOf(user, PeopleAuthentication.Scheme);
+        }
+
+        if (current is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(PeopleAuthentication.Scheme);
+            await services.GetRequiredService<PeopleSignIn>().RecordSessionEndedAsync(principal, context.HttpContext.RequestAborted);
+            return;
+        }
+
+        context.Properties.Items[CheckedKey] = now.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.ReplacePrincipal(current);
+        context.ShouldRenew = true;
     }
 }

@@ -29,6 +29,7 @@ internal static class PeopleAuditActions
     public const string LockedOut = "person.locked-out";
     public const string SignedOut = "person.signed-out";
     public const string TokenRefused = "person.token-refused";
+    public const string SessionEnded = "person.session-ended";
 }
 
 /// <summary>
@@ -134,6 +135,18 @@ internal sealed partial class PeopleSignIn(
         return audit.RecordAsync(auditEvent, cancellationToken);
     }
 
+    /// <summary>Audits a session ended by re-validation (account deleted or locked, or provider removed, since sign-in).</summary>
+    public Task RecordSessionEndedAsync(ClaimsPrincipal person, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(person);
+        var auditEvent = audit.Create(PeopleAuditActions.SessionEnded, "denied") with
+        {
+            Actor = new AuditActor(caller.Subject, caller.Organisation, caller.Roles, null, http.HttpContext?.Connection.RemoteIpAddress?.ToString()),
+            Details = new Dictionary<string, string>(StringComparer.Ordinal) { ["reason"] = "account unknown or locked, or provider removed" },
+        };
+        return audit.RecordAsync(auditEvent, cancellationToken);
+    }
+
     /// <summary>Audits a refused token for a person (account gone or locked since the code or refresh token was issued).</summary>
     public Task RecordTokenRefusedAsync(string subject, string? clientId, CancellationToken cancellationToken)
     {
@@ -149,15 +162,27 @@ internal sealed partial class PeopleSignIn(
     /// The claims a person carries, in a cookie or a token: the same names as a client's token (subject, organisation,
     /// roles; see <see cref="Caller"/>), read from the account as it is now.
     /// </summary>
-    public static ClaimsPrincipal PrincipalOf(UserEntity user, string authenticationType)
+    public static ClaimsPrincipal PrincipalOf(UserEntity user, string authenticationType) =>
+        PrincipalOf(user.UserName, user.OrganisationId, user.DisplayName, user.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries), authenticationType, provider: null);
+
+    /// <summary>
+    /// A person's claims, whichever way they signed in; <paramref name="provider"/> names the external sign-in provider
+    /// (<see cref="SignInProviders.ProviderClaim"/>), null for a local account.
+    /// </summary>
+    public static ClaimsPrincipal PrincipalOf(string subject, string organisation, string name, IEnumerable<string> roles, string authenticationType, string? provider)
     {
         var identity = new ClaimsIdentity(authenticationType, ClaimNames.Subject, ClaimNames.Roles);
-        identity.AddClaim(new Claim(ClaimNames.Subject, user.UserName));
-        identity.AddClaim(new Claim(ClaimNames.Organisation, user.OrganisationId));
-        identity.AddClaim(new Claim("name", user.DisplayName));
-        foreach (var role in user.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        identity.AddClaim(new Claim(ClaimNames.Subject, subject));
+        identity.AddClaim(new Claim(ClaimNames.Organisation, organisation));
+        identity.AddClaim(new Claim("name", name));
+        foreach (var role in roles)
         {
             identity.AddClaim(new Claim(ClaimNames.Roles, role));
+        }
+
+        if (provider is not null)
+        {
+            identity.AddClaim(new Claim(SignInProviders.ProviderClaim, provider));
         }
 
         return new ClaimsPrincipal(identity);

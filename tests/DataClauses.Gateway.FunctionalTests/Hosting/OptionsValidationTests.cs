@@ -28,6 +28,41 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task Sign_in_providers_misconfigured_are_reported_at_start_in_the_configuration_s_words()
+    {
+        await using var app = GatewayHost.Build(null, TestClock.StartingNow(), new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["DataClauses:Identity:SessionRevalidationInterval"] = "09:00:00",
+            ["DataClauses:Identity:SignInProviders:0:Name"] = "proconnect",
+            ["DataClauses:Identity:SignInProviders:0:DisplayName"] = "ProConnect",
+            ["DataClauses:Identity:SignInProviders:0:Authority"] = "http://proconnect.test",
+            ["DataClauses:Identity:SignInProviders:0:ClientId"] = "dc",
+            ["DataClauses:Identity:SignInProviders:0:Organisation"] = "CAF 44",
+            ["DataClauses:Identity:SignInProviders:0:DefaultRoles:0"] = "admin",
+            ["DataClauses:Identity:SignInProviders:0:AllowedRoles:0"] = "analyst",
+            ["DataClauses:Identity:SignInProviders:0:AllowedRoles:1"] = "superuser",
+            ["DataClauses:Identity:SignInProviders:1:Name"] = "proconnect",
+            ["DataClauses:Identity:SignInProviders:1:Authority"] = "https://keycloak.test/realms/dc",
+            ["DataClauses:Identity:SignInProviders:1:ClientId"] = "dc",
+            ["DataClauses:Identity:SignInProviders:1:Organisation"] = "caf-44",
+        });
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
+
+        error.Failures.ShouldBe(
+        [
+            "DataClauses:Identity:SessionRevalidationInterval must be between 00:00:00 (every request) and 08:00:00 (the session's lifetime), not 09:00:00.",
+            "DataClauses:Identity:SignInProviders:0:Authority must be https (or set RequireHttpsMetadata to false, for tests only).",
+            "DataClauses:Identity:SignInProviders:0:Organisation is required: the one organisation id (lowercase, such as caf-44) this provider speaks for, not 'CAF 44'.",
+            "DataClauses:Identity:SignInProviders:0: unknown role 'superuser' in AllowedRoles or DefaultRoles (roles: publisher, analyst, steward, dpo, admin).",
+            "DataClauses:Identity:SignInProviders:0:DefaultRoles gives 'admin', which AllowedRoles does not allow.",
+            "DataClauses:Identity:SignInProviders:1:Name 'proconnect' is already used (names are unique).",
+            "DataClauses:Identity:SignInProviders:1:DisplayName is required (the button reads 'Se connecter avec {DisplayName}').",
+            "DataClauses:Identity:SignInProviders:1: set RolesClaim or DefaultRoles, or every person of 'proconnect' would be refused.",
+        ], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task PostgreSQL_provider_without_a_connection_string_fails_at_start_with_every_other_problem()
     {
         await using var app = GatewayHost.Build(null, TestClock.StartingNow(), new Dictionary<string, string?>(StringComparer.Ordinal)

@@ -261,7 +261,7 @@ public abstract partial class PeopleSignInTests(GatewayFixture fixture)
         response.Headers.Location!.OriginalString.ShouldStartWith(RedirectUri + "?code=");
     }
 
-    private static (HttpClient Client, CookieContainer Cookies) Browser(GatewayHost host)
+    internal static (HttpClient Client, CookieContainer Cookies) Browser(GatewayHost host)
     {
         var cookies = new CookieContainer();
         var client = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
@@ -269,7 +269,7 @@ public abstract partial class PeopleSignInTests(GatewayFixture fixture)
     }
 
     /// <summary>GETs the sign-in page at this URL, reads its antiforgery token and posts the form back.</summary>
-    private static async Task<HttpResponseMessage> PostSignInAsync(HttpClient client, string url, string userName, string password)
+    internal static async Task<HttpResponseMessage> PostSignInAsync(HttpClient client, string url, string userName, string password)
     {
         using var page = await client.GetAsync(url);
         var html = await page.Content.ReadAsStringAsync();
@@ -372,7 +372,7 @@ public abstract partial class PeopleSignInTests(GatewayFixture fixture)
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static string ErrorOf(string html)
+    internal static string ErrorOf(string html)
     {
         var match = ErrorParagraph().Match(html);
         match.Success.ShouldBeTrue(html);
@@ -380,7 +380,7 @@ public abstract partial class PeopleSignInTests(GatewayFixture fixture)
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
+    internal static partial Regex AntiforgeryField();
 
     [GeneratedRegex("name=\"ReturnUrl\" value=\"([^\"]*)\"")]
     private static partial Regex ReturnUrlField();
