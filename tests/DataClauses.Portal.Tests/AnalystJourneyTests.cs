@@ -209,6 +209,6 @@ public abstract class AnalystJourneyTests(PortalFixture portal)
     }
 }
 
-public sealed class AnalystJourneyTests_on_Sqlite(SqlitePortal portal) : AnalystJourneyTests(portal), IClassFixture<SqlitePortal>;
+public sealed class AnalystJourneyTests_on_Sqlite(SqliteDemoDataPortal portal) : AnalystJourneyTests(portal), IClassFixture<SqliteDemoDataPortal>;
 
-public sealed class AnalystJourneyTests_on_PostgreSql(PostgreSqlPortal portal) : AnalystJourneyTests(portal), IClassFixture<PostgreSqlPortal>;
+public sealed class AnalystJourneyTests_on_PostgreSql(PostgreSqlDemoDataPortal portal) : AnalystJourneyTests(portal), IClassFixture<PostgreSqlDemoDataPortal>;
