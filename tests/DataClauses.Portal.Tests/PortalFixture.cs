@@ -23,6 +23,9 @@ public abstract class PortalFixture : IAsyncLifetime
 
     public abstract StorageProvider Provider { get; }
 
+    /// <summary>Settings added to the gateway's (none by default: demo accounts without the synthetic datasets).</summary>
+    protected virtual IReadOnlyDictionary<string, string>? Settings => null;
+
     /// <summary>The gateway's address (http://127.0.0.1:port/).</summary>
     public Uri BaseAddress => Gateway.BaseAddress;
 
@@ -41,7 +44,7 @@ public abstract class PortalFixture : IAsyncLifetime
         }
 
         _database = await TestDatabase.CreateAsync(Provider);
-        _gateway = await GatewayProcess.StartAsync(_database);
+        _gateway = await GatewayProcess.StartAsync(_database, Settings);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -104,4 +107,20 @@ public sealed class SqlitePortal : PortalFixture
 public sealed class PostgreSqlPortal : PortalFixture
 {
     public override StorageProvider Provider => StorageProvider.PostgreSql;
+}
+
+/// <summary>The portal on SQLite with the demo's synthetic datasets published (for the journeys that query them).</summary>
+public sealed class SqliteDemoDataPortal : PortalFixture
+{
+    public override StorageProvider Provider => StorageProvider.Sqlite;
+
+    protected override IReadOnlyDictionary<string, string>? Settings { get; } = new Dictionary<string, string> { ["DataClauses__SeedDemoDatasets"] = "true" };
+}
+
+/// <summary>The portal on PostgreSQL with the demo's synthetic datasets published.</summary>
+public sealed class PostgreSqlDemoDataPortal : PortalFixture
+{
+    public override StorageProvider Provider => StorageProvider.PostgreSql;
+
+    protected override IReadOnlyDictionary<string, string>? Settings { get; } = new Dictionary<string, string> { ["DataClauses__SeedDemoDatasets"] = "true" };
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
@@ -38,56 +37,19 @@ internal static class CatalogApi
         return app;
     }
 
-    /// <summary>Whether the caller's organisation provides the dataset or receives it under a clause in force (or an open one).</summary>
-    public static bool CanSee(Caller caller, DatasetDeclaration dataset, IEnumerable<(Contract Contract, Clause Clause)> clauses) =>
-        string.Equals(caller.Organisation, dataset.Provider, StringComparison.Ordinal)
-        || clauses.Any(c => IsRecipient(caller, c.Contract, c.Clause));
-
-    private static bool IsRecipient(Caller caller, Contract contract, Clause clause) =>
-        clause.Publication?.Tier == Tier.Open
-        || clause.Recipients.Organisations.Contains(caller.Organisation, StringComparer.Ordinal)
-        || (contract.FindSignatory(caller.Organisation) is { } signatory && clause.Recipients.Kinds.Contains(signatory.Kind));
-
-    private static async Task<IResult> GetCatalogAsync(
-        HttpContext http, ContractCatalog contracts, GatewayDbContext db, AuditService audit, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> GetCatalogAsync(HttpContext http, CatalogService catalog, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var declared = await db.Datasets.AsNoTracking().ToDictionaryAsync(d => d.DatasetId, StringComparer.Ordinal, cancellationToken);
-        var versions = (await db.DatasetVersions.AsNoTracking().ToListAsync(cancellationToken))
-            .GroupBy(v => v.DatasetId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(v => v.PublishedAt).ThenBy(v => v.Version, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
-
-        var items = new JsonArray();
-        foreach (var contract in contracts.Contracts.Contracts)
-        {
-            foreach (var dataset in contract.Datasets)
-            {
-                var clauses = contracts.Contracts.ClausesInForce(dataset.Id, today).Where(c => c.Contract.Id == contract.Id).ToList();
-                if (!CanSee(caller, dataset, clauses))
-                {
-                    continue;
-                }
-
-                declared.TryGetValue(dataset.Id, out var entity);
-                versions.TryGetValue(dataset.Id, out var datasetVersions);
-                items.Add(DatasetNode(caller, contract, dataset, clauses.Select(c => c.Clause).ToList(), entity, datasetVersions ?? []));
-            }
-        }
-
-        var auditEvent = audit.Create("catalog.read", "success") with
-        {
-            Details = new Dictionary<string, string>(StringComparer.Ordinal) { ["datasets"] = items.Count.ToString(CultureInfo.InvariantCulture) },
-        };
-        await audit.RecordAsync(auditEvent, cancellationToken);
+        var entries = await catalog.ReadAsync(caller, cancellationToken);
+        var items = new JsonArray([.. entries.Select(e => (JsonNode)DatasetNode(caller, e))]);
         return Results.Text(new JsonObject { ["datasets"] = items }.ToJsonString(Json), "application/json");
     }
 
-    private static JsonObject DatasetNode(Caller caller, Contract contract, DatasetDeclaration dataset, List<Clause> clauses, DatasetEntity? entity, List<DatasetVersionEntity> versions)
+    private static JsonObject DatasetNode(Caller caller, CatalogEntry entry)
     {
-        var provider = contract.FindSignatory(dataset.Provider);
-        var latest = versions.LastOrDefault();
-        var granted = clauses.Where(c => IsRecipient(caller, contract, c)).ToList();
+        var (contract, dataset, clauses, granted, entity, versions) = entry;
+        var provider = entry.Provider;
+        var latest = entry.Latest;
         return new JsonObject
         {
             ["id"] = dataset.Id,
@@ -95,7 +57,7 @@ internal static class CatalogApi
             ["provider"] = new JsonObject { ["id"] = dataset.Provider, ["name"] = provider?.Name, ["kind"] = provider?.Kind.ToWire() },
             ["contract"] = new JsonObject { ["id"] = contract.Id, ["title"] = contract.Title },
             ["zoning"] = dataset.Zoning.ToWire(),
-            ["status"] = latest is null ? (entity is null ? "awaiting-declaration" : "awaiting-publication") : "published",
+            ["status"] = entry.Status,
             ["dimensions"] = new JsonArray([.. dataset.Dimensions.Select(d => (JsonNode)new JsonObject
             {
                 ["name"] = d.Name,

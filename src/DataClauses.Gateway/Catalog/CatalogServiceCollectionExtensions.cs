@@ -11,6 +11,7 @@ internal static class CatalogServiceCollectionExtensions
     /// with the importer of the configured database, chosen as Storage chooses the database context.
     /// </summary>
     public static IServiceCollection AddCatalog(this IServiceCollection services) => services
+        .AddScoped<CatalogService>()
         .AddScoped<PublishingRecords>()
         .AddScoped<SchemaDeclarations>()
         .AddScoped<DatasetPublisher>()

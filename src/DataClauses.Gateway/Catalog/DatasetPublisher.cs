@@ -159,7 +159,7 @@ internal sealed partial class DatasetPublisher(
     {
         ArgumentNullException.ThrowIfNull(declaration);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        return CatalogApi.CanSee(caller, declaration, contracts.Contracts.ClausesInForce(declaration.Id, today));
+        return CatalogService.CanSee(caller, declaration, contracts.Contracts.ClausesInForce(declaration.Id, today));
     }
 
     private static bool IsCancelled(Exception e, CancellationToken cancellationToken) =>

@@ -1,10 +1,6 @@
 using System.Globalization;
-using DataClauses.Gateway.Audit;
-using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
-using DataClauses.Policy.Engine;
-using DataClauses.Policy.Model;
 
 namespace DataClauses.Gateway.Queries;
 
@@ -43,7 +39,7 @@ internal static class QueriesApi
     /// of the dataset's provider; 404 <c>not-found</c> (dataset) / <c>version-not-found</c>; 406; 415; 422
     /// <c>cube-undefined</c>.
     /// </summary>
-    private static async Task<IResult> QueryAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
+    private static async Task<IResult> QueryAsync(HttpContext http, QueryService service, CancellationToken cancellationToken)
     {
         if (ApiHttp.Negotiate(http.Request) is not { } format)
         {
@@ -62,73 +58,15 @@ internal static class QueriesApi
             return ApiHttp.Invalid(http, "query", [CellReasons.InvalidDetail]);
         }
 
-        var caller = Caller.From(http.User);
-        var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), PolicyAction.Query);
-        var details = QueryAudit.RequestDetails(decisionRequest);
-        details["format"] = format == AnswerFormat.Csv ? "csv" : "json";
-        if (withReasons)
+        var outcome = await service.AnswerAsync(
+            Caller.From(http.User), request, format == AnswerFormat.Csv ? "csv" : "json", withReasons, CorrelationId.Of(http), cancellationToken);
+        if (outcome.Problem is { } problem)
         {
-            details["detail"] = CellReasons.Detail;
-        }
-
-        var dataset = service.FindDataset(decisionRequest.Dataset);
-        if (dataset is null)
-        {
-            var notFound = QueryProblem.DatasetNotFound(decisionRequest.Dataset);
-            await RecordRejectedAsync(audit, decisionRequest, null, null, request.Version, notFound, details, cancellationToken);
-            return notFound.ToResult(http);
-        }
-
-        if (withReasons && !CellReasons.MaySee(caller, dataset.Provider))
-        {
-            var refused = CellReasons.Forbidden(dataset);
-            await RecordRejectedAsync(audit, decisionRequest, null, dataset.Provider, request.Version, refused, details, cancellationToken);
-            return refused.ToResult(http);
-        }
-
-        var decision = service.Decide(decisionRequest);
-        if (decision.Effect != Effect.Permit)
-        {
-            await audit.RecordAsync(audit.Create(QueryAudit.Denied, "denied") with
-            {
-                DataOwner = dataset.Provider,
-                Dataset = dataset.Id,
-                Version = request.Version,
-                Purpose = decisionRequest.Purpose,
-                Effect = decision.Effect.ToWire(),
-                Reasons = QueryAudit.Reasons(decision),
-                Details = details,
-            }, cancellationToken);
-            return PolicyDecisions.Denied(decision.Effect, decision.Reasons, $"The policy denies this query on dataset '{dataset.Id}'; the reasons name the clauses and rules.").ToResult(http);
-        }
-
-        QueryAudit.AddClause(details, decision);
-        var (opened, problem) = await service.OpenAsync(decision, dataset.Id, request.Version, cancellationToken);
-        if (problem is not null)
-        {
-            await RecordRejectedAsync(audit, decisionRequest, decision, dataset.Provider, request.Version, problem, details, cancellationToken);
             return problem.ToResult(http);
         }
 
-        var slice = QuerySlice.Take(opened!.Cube, decisionRequest.Dimensions, decisionRequest.Measures, decisionRequest.Filters);
-        var answer = new QueryAnswer(decisionRequest, decision, opened, slice, CorrelationId.Of(http)) { WithReasons = withReasons };
-        details["cellsReturned"] = slice.Rows.Count.ToString(CultureInfo.InvariantCulture);
-        details["cubeCells"] = opened.Cube.CellCount.ToString(CultureInfo.InvariantCulture);
-        details["cubeFingerprint"] = opened.Cube.Key.Fingerprint;
-        await audit.RecordAsync(audit.Create(QueryAudit.Answered, "success") with
-        {
-            DataOwner = dataset.Provider,
-            Dataset = dataset.Id,
-            Version = opened.Version.Version,
-            Purpose = decisionRequest.Purpose,
-            Effect = decision.Effect.ToWire(),
-            Reasons = QueryAudit.Reasons(decision),
-            Obligations = QueryAudit.Obligations(decision.Obligations),
-            CellsSuppressed = slice.SuppressedCount,
-            Details = details,
-        }, cancellationToken);
-        Telemetry.CellsSuppressed.Add(slice.SuppressedCount, new KeyValuePair<string, object?>("dataclauses.dataset", dataset.Id));
-
+        var answer = outcome.Answer!;
+        var (decision, opened, slice) = (answer.Decision, answer.Opened, answer.Slice);
         var headers = http.Response.Headers;
         headers["DataClauses-Contract"] = decision.Contract!.Id;
         headers["DataClauses-Clause"] = decision.Clause!.Id;
@@ -138,7 +76,7 @@ internal static class QueriesApi
         headers["DataClauses-Cells-Suppressed"] = slice.SuppressedCount.ToString(CultureInfo.InvariantCulture);
         if (format == AnswerFormat.Csv)
         {
-            headers.ContentDisposition = $"attachment; filename=\"{dataset.Id}_{opened.Version.Version}.csv\"";
+            headers.ContentDisposition = $"attachment; filename=\"{answer.Request.Dataset}_{opened.Version.Version}.csv\"";
             return Results.Bytes(answer.ToCsv(), "text/csv; charset=utf-8");
         }
 
@@ -154,23 +92,5 @@ internal static class QueriesApi
             answer.WriteJson(httpContext.Response.BodyWriter);
             await httpContext.Response.BodyWriter.FlushAsync(httpContext.RequestAborted);
         }
-    }
-
-    private static Task RecordRejectedAsync(
-        AuditService audit, DecisionRequest request, Decision? decision, string? owner, string? version, ApiProblem problem, Dictionary<string, string> details, CancellationToken cancellationToken)
-    {
-        details["problem"] = problem.Type;
-        details["status"] = problem.Status.ToString(CultureInfo.InvariantCulture);
-        return audit.RecordAsync(audit.Create(QueryAudit.Rejected, "failure") with
-        {
-            DataOwner = owner,
-            Dataset = request.Dataset,
-            Version = version,
-            Purpose = request.Purpose,
-            Effect = decision?.Effect.ToWire(),
-            Reasons = decision is null ? [] : QueryAudit.Reasons(decision),
-            Obligations = QueryAudit.Obligations(decision?.Obligations),
-            Details = details,
-        }, cancellationToken);
     }
 }

@@ -75,12 +75,37 @@ TOKEN=$(token)
 
 log "Rendering each page $WARMUP + $RENDERS times (load average before: $(loadavg))"
 python3 - "$port" "$TOKEN" "$WARMUP" "$RENDERS" <<'PY' | tee "$WORK/results.txt"
-import http.client, statistics, sys, time
+import http.client, re, statistics, sys, time, urllib.parse
 port, token, warmup, renders = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+
+def session(login, password):
+    """Signs a demo person in through /connexion (antiforgery token and cookie) and returns the Cookie header."""
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    c.request("GET", "/connexion", headers={"Accept": "text/html"})
+    r = c.getresponse()
+    html = r.read().decode()
+    cookies = {k: v for k, v in (h.split(";")[0].split("=", 1) for h in r.headers.get_all("Set-Cookie") or [])}
+    form = urllib.parse.urlencode({"__RequestVerificationToken": re.search(r'name="__RequestVerificationToken" type="hidden" value="([^"]+)"', html).group(1),
+                                   "identifiant": login, "motDePasse": password})
+    c.request("POST", "/connexion", body=form, headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    r = c.getresponse(); r.read()
+    cookies.update({k: v for k, v in (h.split(";")[0].split("=", 1) for h in r.headers.get_all("Set-Cookie") or [])})
+    if "__dataclauses_session" not in cookies:
+        sys.exit(f"sign-in of {login} failed: {r.status}")
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+
+analyst = session("analyst@epci-demo", "Demo-epci-demo-analyst!")
+query = "/requetes?jeu=caf-foyers-allocataires&finalite=observation&dimensions=qpv&dimensions=type_menage&mesures=foyers&executer=1"
 pages = [
     ("home, anonymous", "/", {}, 200),
     ("home, signed-in analyst", "/", {"Authorization": "Bearer " + token}, 200),
     ("404 page (unknown path)", "/nulle-part", {}, 404),
+    ("catalogue", "/catalogue", analyst, 200),
+    ("catalogue, search+filter", "/catalogue?q=qpv&niveau=protected", analyst, 200),
+    ("dataset page", "/catalogue/caf-foyers-allocataires", analyst, 200),
+    ("query form", "/requetes?jeu=caf-foyers-allocataires", analyst, 200),
+    ("query, qpv x menage", query, analyst, 200),
+    ("query, refused", query.replace("observation", "pilotage"), analyst, 200),
 ]
 connection = http.client.HTTPConnection("127.0.0.1", port)
 print(f"{'page':<26} {'renders':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'bytes':>7}")

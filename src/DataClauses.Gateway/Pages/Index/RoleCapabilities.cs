@@ -23,7 +23,7 @@ internal static class RoleCapabilities
             [new("Déclarer le schéma d’un jeu de données et en publier une version (API)", ApiDocs)]),
         new(Roles.Analyst, "Analyse",
             "Vous consultez le catalogue, interrogez des agrégats protégés par le secret statistique pour une finalité déclarée et demandez des extractions.",
-            [new("Consulter le catalogue et interroger les agrégats (API)", ApiDocs), new("Demander une extraction et attester sa suppression (API)", ApiDocs)]),
+            [new("Consulter le catalogue", "/catalogue"), new("Interroger les agrégats protégés", "/requetes"), new("Demander une extraction et attester sa suppression (API)", ApiDocs)]),
         new(Roles.Steward, "Validation des extractions",
             "Vous examinez les demandes d’extraction portant sur les jeux de données de votre organisation et les approuvez ou les refusez.",
             [new("Voir la file des demandes à valider (API)", ApiDocs)]),
