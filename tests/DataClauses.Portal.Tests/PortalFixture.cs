@@ -41,7 +41,8 @@ public abstract class PortalFixture : IAsyncLifetime
         }
 
         _database = await TestDatabase.CreateAsync(Provider);
-        _gateway = await GatewayProcess.StartAsync(_database);
+        // The demo's datasets are published: the journeys query them and extract them.
+        _gateway = await GatewayProcess.StartAsync(_database, new Dictionary<string, string> { ["DataClauses__SeedDemoDatasets"] = "true" });
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
