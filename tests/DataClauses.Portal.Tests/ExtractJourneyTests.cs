@@ -37,11 +37,12 @@ public abstract class ExtractJourneyTests(PortalFixture portal)
         await PageChecks.CheckAsync(analyst, "/extractions/nouvelle (erreurs)");
         await analyst.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(portal.ScreenshotDirectory, $"extraction-formulaire-erreurs-{shots}.png"), FullPage = true });
         (await analyst.Locator("#erreur-Justification").InnerTextAsync()).ShouldContain("10 à 2000 caractères");
-        (await analyst.Locator("#erreur-DureeMois").CountAsync()).ShouldBe(0, "the retention is checked once the rest is valid");
+        (await analyst.Locator("#erreur-DureeMois").InnerTextAsync()).ShouldContain("24 mois au plus");
         (await analyst.Locator("#Justification").GetAttributeAsync("aria-describedby"))!.ShouldContain("erreur-Justification");
         await analyst.Locator("#Justification").FillAsync("Diagnostic du parc social des quartiers prioritaires");
         await analyst.Locator("#formulaire-extraction button[type=submit]").ClickAsync();
         (await analyst.Locator("#erreur-DureeMois").InnerTextAsync()).ShouldContain("24 mois au plus");
+        (await analyst.Locator("#erreur-Justification").CountAsync()).ShouldBe(0);
         await PageChecks.VisitAsync(analyst, portal, "/extractions", $"mes-extractions-vide-{shots}");
         (await analyst.Locator("#aucune-extraction").CountAsync()).ShouldBe(1, "nothing is created on error");
 

@@ -72,7 +72,13 @@ internal static class ExtractPages
     };
 
     /// <summary>A vote in French.</summary>
-    public static string VoteLabel(string decision) => decision == ExtractVotes.Approve ? "approuvée" : "refusée";
+    public static string VoteLabel(string decision) => decision == ExtractVotes.Approve ? "approuvé" : "refusé";
+
+    /// <summary>A retention asked for, in months when the form wrote it (P12M), as written otherwise.</summary>
+    public static string Retention(string iso) =>
+        iso.Length > 2 && iso[0] == 'P' && iso[^1] == 'M' && int.TryParse(iso[1..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var months)
+            ? $"{months.ToString(CultureInfo.InvariantCulture)} mois"
+            : iso;
 
     /// <summary>An instant for people (UTC, French).</summary>
     public static string Date(DateTimeOffset instant) => instant.ToUniversalTime().ToString("d MMMM yyyy 'à' HH:mm 'UTC'", French);

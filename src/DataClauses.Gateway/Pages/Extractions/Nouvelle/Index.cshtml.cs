@@ -106,6 +106,11 @@ internal sealed class IndexModel(ExtractWorkflow workflow, PolicyDecisions decis
         {
             Errors["DureeMois"] = "Indiquez une durée de conservation en mois (un nombre entier, au moins 1).";
         }
+        else if (!Errors.ContainsKey("JeuDeDonnees") && Offered.Where(o => o.Dataset.Id == JeuDeDonnees && o.MaxMonths is not null).Select(o => (o.Clause.Id, o.MaxMonths!.Value)).OrderByDescending(o => o.Value).FirstOrDefault() is { Id: not null } longest && months > longest.Value)
+        {
+            // Said at once, with the other errors: no clause on the dataset allows that long.
+            Errors["DureeMois"] = $"La clause {longest.Id} autorise une conservation de {longest.Value} mois au plus.";
+        }
         else if (Errors.Count == 0 && MaxMonths(caller, request) is { } max && months > max.Months)
         {
             Errors["DureeMois"] = $"La clause {max.Clause} autorise une conservation de {max.Months} mois au plus.";
