@@ -113,6 +113,17 @@ bench_start_postgres() {
   POSTMASTER=$(as_postgres head -n 1 "$PGDIR/postmaster.pid")
 }
 
+# Builds the gateway of the source tree $1 in Release into the artifacts folder $2 (never the tree's own bin/ and obj/),
+# the build's output in $3; sets GATEWAY_DLL and GATEWAY_DIR.
+bench_build_gateway() {
+  local source=$1 artifacts=$2 logfile=$3
+  dotnet build "$source/src/DataClauses.Gateway/DataClauses.Gateway.csproj" -c Release -nologo -v quiet \
+    --artifacts-path "$artifacts" >"$logfile" 2>&1 || { cat "$logfile" >&2; die "build of $source failed"; }
+  GATEWAY_DLL=$(find "$artifacts/bin/DataClauses.Gateway" -name DataClauses.Gateway.dll -path '*release*' | head -n 1)
+  [ -f "$GATEWAY_DLL" ] || die "DataClauses.Gateway.dll not found under $artifacts"
+  GATEWAY_DIR=$(dirname "$GATEWAY_DLL")
+}
+
 # Waits until the gateway at URL answers /readyz (up to $3 seconds, default 180); dies with its log ($2) if it exits
 # or does not become ready.
 bench_wait_ready() {

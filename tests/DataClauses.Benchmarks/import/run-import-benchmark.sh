@@ -61,11 +61,7 @@ LOAD_START=$(loadavg)
 
 # --- 3. Build the gateway (Release, own artifacts folder) -----------------------------------------------------------
 log "Building the gateway (Release)"
-dotnet build "$ROOT/src/DataClauses.Gateway/DataClauses.Gateway.csproj" -c Release -nologo -v quiet \
-  --artifacts-path "$WORK/artifacts" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "build failed"; }
-GATEWAY_DLL=$(find "$WORK/artifacts/bin/DataClauses.Gateway" -name DataClauses.Gateway.dll -path '*release*' | head -n 1)
-[ -f "$GATEWAY_DLL" ] || die "DataClauses.Gateway.dll not found under $WORK/artifacts"
-GATEWAY_DIR=$(dirname "$GATEWAY_DLL")
+bench_build_gateway "$ROOT" "$WORK/artifacts" "$WORK/build.log"
 
 # --- 4. Throwaway PostgreSQL cluster ----------------------------------------------------------------------------------
 bench_start_postgres

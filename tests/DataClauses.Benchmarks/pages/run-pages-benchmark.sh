@@ -44,11 +44,7 @@ trap 'exit 143' TERM
 log "Working in $WORK"
 
 log "Building the gateway (Release)"
-dotnet build "$ROOT/src/DataClauses.Gateway/DataClauses.Gateway.csproj" -c Release -nologo -v quiet \
-  --artifacts-path "$WORK/artifacts" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "build failed"; }
-GATEWAY_DLL=$(find "$WORK/artifacts/bin/DataClauses.Gateway" -name DataClauses.Gateway.dll -path '*release*' | head -n 1)
-[ -f "$GATEWAY_DLL" ] || die "DataClauses.Gateway.dll not found under $WORK/artifacts"
-GATEWAY_DIR=$(dirname "$GATEWAY_DLL")
+bench_build_gateway "$ROOT" "$WORK/artifacts" "$WORK/build.log"
 
 port=$(free_port)
 URL="http://127.0.0.1:$port"

@@ -60,10 +60,8 @@ for build in before after; do
   log "Building $build ($commit)"
   mkdir -p "$WORK/src-$build"
   git -C "$ROOT" archive "$commit" | tar -x -C "$WORK/src-$build"
-  dotnet build "$WORK/src-$build/src/DataClauses.Gateway/DataClauses.Gateway.csproj" -c Release -nologo -v quiet \
-    --artifacts-path "$WORK/artifacts-$build" >"$WORK/build-$build.log" 2>&1 || { cat "$WORK/build-$build.log" >&2; die "build of $build failed"; }
-  DLL[$build]=$(find "$WORK/artifacts-$build/bin/DataClauses.Gateway" -name DataClauses.Gateway.dll -path '*release*' | head -n 1)
-  [ -f "${DLL[$build]}" ] || die "DataClauses.Gateway.dll of $build not found"
+  bench_build_gateway "$WORK/src-$build" "$WORK/artifacts-$build" "$WORK/build-$build.log"
+  DLL[$build]=$GATEWAY_DLL
   echo "$build $commit" >>"$WORK/commits.txt"
 done
 
