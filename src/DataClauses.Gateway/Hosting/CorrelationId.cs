@@ -32,8 +32,7 @@ internal static class CorrelationId
     {
         var id = Of(context);
 
-        // Set now and again when the response starts: handlers that write their own response (OpenIddict's endpoints)
-        // skip the starting callbacks' header, and the exception handler clears the headers set before.
+        // Set now, and again when the response starts: the exception handler clears the headers set before it.
         context.Response.Headers[HeaderName] = id;
         context.Response.OnStarting(() =>
         {
