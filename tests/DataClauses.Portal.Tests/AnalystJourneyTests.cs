@@ -136,10 +136,12 @@ public abstract class AnalystJourneyTests(PortalFixture portal)
     public async Task A_person_of_another_organisation_sees_on_the_pages_exactly_the_datasets_the_API_shows_it()
     {
         // ft-pdl receives nothing from the CAF: its catalogue holds its own dataset only; every demo account is checked.
+        // One browser, people taking turns: the cookies are cleared between them (the DSFR files stay cached).
+        await using var context = await portal.NewContextAsync();
+        var page = await context.NewPageAsync();
         foreach (var (organisation, account) in DemoAccounts.All)
         {
-            await using var context = await portal.NewContextAsync();
-            var page = await context.NewPageAsync();
+            await context.ClearCookiesAsync();
             await PortalFixture.SignInAsync(page, organisation, account);
             await page.GotoAsync("/catalogue");
             var onPage = (await page.Locator("#catalogue tbody a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href').split('/').pop())")).Order().ToList();
@@ -209,6 +211,8 @@ public abstract class AnalystJourneyTests(PortalFixture portal)
     }
 }
 
-public sealed class AnalystJourneyTests_on_Sqlite(SqliteDemoDataPortal portal) : AnalystJourneyTests(portal), IClassFixture<SqliteDemoDataPortal>;
+[Collection(SqlitePortal.Collection)]
+public sealed class AnalystJourneyTests_on_Sqlite(SqlitePortal portal) : AnalystJourneyTests(portal);
 
-public sealed class AnalystJourneyTests_on_PostgreSql(PostgreSqlDemoDataPortal portal) : AnalystJourneyTests(portal), IClassFixture<PostgreSqlDemoDataPortal>;
+[Collection(PostgreSqlPortal.Collection)]
+public sealed class AnalystJourneyTests_on_PostgreSql(PostgreSqlPortal portal) : AnalystJourneyTests(portal);

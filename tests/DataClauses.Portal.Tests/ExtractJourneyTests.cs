@@ -198,6 +198,8 @@ public abstract class ExtractJourneyTests(PortalFixture portal)
     }
 }
 
-public sealed class ExtractJourneyTests_on_Sqlite(SqliteDemoDataPortal portal) : ExtractJourneyTests(portal), IClassFixture<SqliteDemoDataPortal>;
+[Collection(SqlitePortal.Collection)]
+public sealed class ExtractJourneyTests_on_Sqlite(SqlitePortal portal) : ExtractJourneyTests(portal);
 
-public sealed class ExtractJourneyTests_on_PostgreSql(PostgreSqlDemoDataPortal portal) : ExtractJourneyTests(portal), IClassFixture<PostgreSqlDemoDataPortal>;
+[Collection(PostgreSqlPortal.Collection)]
+public sealed class ExtractJourneyTests_on_PostgreSql(PostgreSqlPortal portal) : ExtractJourneyTests(portal);

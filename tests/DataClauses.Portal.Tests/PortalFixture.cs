@@ -4,8 +4,9 @@ using Microsoft.Playwright;
 namespace DataClauses.Portal.Tests;
 
 /// <summary>
-/// One gateway process (demo accounts, on a fresh database) and one headless Debian Chromium, shared by the tests of a
-/// class. Each test class runs twice, through a <c>_on_Sqlite</c> and a <c>_on_PostgreSql</c> subclass.
+/// One gateway process (demo accounts and datasets, on a fresh database) and one headless Debian Chromium, shared by
+/// every test class of a collection. Each test class runs twice, through a <c>_on_Sqlite</c> and a <c>_on_PostgreSql</c>
+/// subclass; no test may leave state another relies on (each person's extracts, for one, are made by one test only).
 /// </summary>
 public abstract class PortalFixture : IAsyncLifetime
 {
@@ -23,8 +24,8 @@ public abstract class PortalFixture : IAsyncLifetime
 
     public abstract StorageProvider Provider { get; }
 
-    /// <summary>Settings added to the gateway's (none by default: demo accounts without the synthetic datasets).</summary>
-    protected virtual IReadOnlyDictionary<string, string>? Settings => null;
+    // The demo's synthetic datasets are published too: the journeys query them and the extract journey requests one.
+    private static readonly Dictionary<string, string> Settings = new() { ["DataClauses__SeedDemoDatasets"] = "true" };
 
     /// <summary>The gateway's address (http://127.0.0.1:port/).</summary>
     public Uri BaseAddress => Gateway.BaseAddress;
@@ -97,30 +98,26 @@ public abstract class PortalFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The portal on SQLite.</summary>
+/// <summary>The portal on SQLite, shared by every test class of the <c>_on_Sqlite</c> collection.</summary>
 public sealed class SqlitePortal : PortalFixture
 {
+    public const string Collection = "portal on SQLite";
+
     public override StorageProvider Provider => StorageProvider.Sqlite;
 }
 
-/// <summary>The portal on PostgreSQL (fails every test of the class with instructions when it is unreachable).</summary>
+/// <summary>The portal on PostgreSQL (fails every test of the collection with instructions when it is unreachable).</summary>
 public sealed class PostgreSqlPortal : PortalFixture
 {
+    public const string Collection = "portal on PostgreSQL";
+
     public override StorageProvider Provider => StorageProvider.PostgreSql;
 }
 
-/// <summary>The portal on SQLite with the demo's synthetic datasets published (for the journeys that query them).</summary>
-public sealed class SqliteDemoDataPortal : PortalFixture
-{
-    public override StorageProvider Provider => StorageProvider.Sqlite;
+/// <summary>One gateway and one browser for every SQLite test class: starting them is most of a class's time.</summary>
+[CollectionDefinition(SqlitePortal.Collection)]
+public sealed class SqlitePortalCollection : ICollectionFixture<SqlitePortal>;
 
-    protected override IReadOnlyDictionary<string, string>? Settings { get; } = new Dictionary<string, string> { ["DataClauses__SeedDemoDatasets"] = "true" };
-}
-
-/// <summary>The portal on PostgreSQL with the demo's synthetic datasets published.</summary>
-public sealed class PostgreSqlDemoDataPortal : PortalFixture
-{
-    public override StorageProvider Provider => StorageProvider.PostgreSql;
-
-    protected override IReadOnlyDictionary<string, string>? Settings { get; } = new Dictionary<string, string> { ["DataClauses__SeedDemoDatasets"] = "true" };
-}
+/// <summary>One gateway and one browser for every PostgreSQL test class.</summary>
+[CollectionDefinition(PostgreSqlPortal.Collection)]
+public sealed class PostgreSqlPortalCollection : ICollectionFixture<PostgreSqlPortal>;

@@ -144,6 +144,8 @@ public abstract class PortalPagesTests(PortalFixture portal)
     }
 }
 
-public sealed class PortalPagesTests_on_Sqlite(SqlitePortal portal) : PortalPagesTests(portal), IClassFixture<SqlitePortal>;
+[Collection(SqlitePortal.Collection)]
+public sealed class PortalPagesTests_on_Sqlite(SqlitePortal portal) : PortalPagesTests(portal);
 
-public sealed class PortalPagesTests_on_PostgreSql(PostgreSqlPortal portal) : PortalPagesTests(portal), IClassFixture<PostgreSqlPortal>;
+[Collection(PostgreSqlPortal.Collection)]
+public sealed class PortalPagesTests_on_PostgreSql(PostgreSqlPortal portal) : PortalPagesTests(portal);

@@ -77,7 +77,7 @@ internal static class Poll
     /// <param name="since">On PostgreSQL, only a COPY started at or after this instant counts: a previous test's import,
     /// still aborting, must not end the wait before this upload's body is read.</param>
     public static async Task<bool> ImportInProgressAsync(TestDatabase database, DateTimeOffset? since = null) => database.Provider == StorageProvider.PostgreSql
-        ? Convert.ToInt64(await database.ScalarAsync($"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '{database.Name}' AND query LIKE 'COPY \"dv\\_%'"
+        ? Convert.ToInt64(await database.ScalarAsync($"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '{database.Name}' AND state = 'active' AND query LIKE 'COPY \"dv\\_%'"
             + (since is { } t ? $" AND query_start >= to_timestamp({t.ToUnixTimeMilliseconds() / 1000.0:0.000})" : string.Empty)), System.Globalization.CultureInfo.InvariantCulture) > 0
         : Publishing.SpooledUploads(database).Any(f => new FileInfo(f).Length > 0);
 

@@ -43,13 +43,14 @@ public abstract class UploadAtomicityTests(AtomicityFixture fixture)
     {
         using var publisher = await Host.ClientForAsync("caf-44", "publisher");
         var version = "cut-" + Guid.NewGuid().ToString("N")[..8];
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1); // the database server's clock is this machine's
         using var content = new StalledCsvContent(Publishing.Caf, 12_000);
         using var cancel = new CancellationTokenSource();
         using var request = new HttpRequestMessage(HttpMethod.Put, $"api/v1/datasets/{Publishing.Caf}/versions/{version}") { Content = content };
 
         var sending = publisher.SendAsync(request, cancel.Token);
         await content.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        await Poll.UntilAsync(() => Poll.ImportInProgressAsync(Host.Database), "the gateway to be importing the upload");
+        await Poll.UntilAsync(() => Poll.ImportInProgressAsync(Host.Database, started), "the gateway to be importing the upload");
         await cancel.CancelAsync();
         await Should.ThrowAsync<OperationCanceledException>(() => sending);
 
@@ -63,9 +64,10 @@ public abstract class UploadAtomicityTests(AtomicityFixture fixture)
     {
         var version = "reset-" + Guid.NewGuid().ToString("N")[..8];
         var rows = Encoding.UTF8.GetBytes(Publishing.ValidCsv(Publishing.Caf, 12_000));
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1); // the database server's clock is this machine's
         await using var connection = await StartRawUploadAsync(version, $"Content-Length: {rows.Length * 10L}");
         await connection.SendAsync(rows);
-        await Poll.UntilAsync(() => Poll.ImportInProgressAsync(Host.Database), "the gateway to be importing the upload");
+        await Poll.UntilAsync(() => Poll.ImportInProgressAsync(Host.Database, started), "the gateway to be importing the upload");
 
         connection.Reset();
 
