@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using DataClauses.Gateway.FunctionalTests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace DataClauses.Portal.Tests;
@@ -152,6 +153,25 @@ public abstract class ExtractJourneyTests(PortalFixture portal)
         (await analyst.Locator("#fichiers a").CountAsync()).ShouldBe(2);
         (await analyst.Locator("#attestation-a-venir").CountAsync()).ShouldBe(1);
 
+        // A year later (the deadline moved into the past in the database, as the clock would move it): no more
+        // download, and the analyst attests the deletion of every copy from "mes extractions".
+        var past = portal.Provider == StorageProvider.PostgreSql
+            ? "now() - interval '1 minute'" // timestamptz there; UTC ticks on SQLite, which cannot compare DateTimeOffset
+            : DateTimeOffset.UtcNow.AddMinutes(-1).UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await portal.Database.ExecuteAsync($"UPDATE extracts SET retention_deadline = {past} WHERE id = '{id}'");
+        await PageChecks.VisitAsync(analyst, portal, "/extractions", $"mes-extractions-echue-{shots}");
+        row = analyst.Locator($"#extraction-{id}");
+        (await row.Locator(".echeance").InnerTextAsync()).ShouldContain("Échue");
+        (await row.Locator(".fr-badge").TextContentAsync()).ShouldBeOneOf("Expirée", "Purgée"); // purged if the retention pass ran
+        (await row.Locator("a.telecharger").CountAsync()).ShouldBe(0, "an expired extract is not offered for download");
+        await row.Locator("form button[type=submit]").ClickAsync();
+        await analyst.WaitForURLAsync(url => new Uri(url).Query.Contains("attestee=", StringComparison.Ordinal));
+        await PageChecks.CheckAsync(analyst, "/extractions (attestation enregistrée)");
+        await analyst.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(portal.ScreenshotDirectory, $"mes-extractions-attestee-{shots}.png"), FullPage = true });
+        (await analyst.Locator("#attestation-enregistree").CountAsync()).ShouldBe(1);
+        (await row.InnerTextAsync()).ShouldContain("Suppression attestée le");
+        (await row.Locator("form").CountAsync()).ShouldBe(0, "a deletion is attested once");
+
         // The page actions wrote the API's events, read back by the provider's DPO through the API.
         using var dpo = await ApiClientAsync(Provider, "dpo");
         using var response = await dpo.GetAsync($"api/v1/audit/events?dataset={Dataset}&action=extract.*&limit=500");
@@ -161,7 +181,10 @@ public abstract class ExtractJourneyTests(PortalFixture portal)
         var mine = events.RootElement.GetProperty("events").EnumerateArray()
             .Where(e => e.GetProperty("details").TryGetProperty("extract", out var x) && x.GetString() == id)
             .Reverse().ToList();
-        mine.Select(e => e.GetProperty("action").GetString()).ShouldBe(["extract.requested", "extract.approved", "extract.approved", "extract.produced", "extract.downloaded"], body);
+        // The gateway's retention pass may expire and purge the extract at any moment once its deadline has passed.
+        mine = [.. mine.Where(e => e.GetProperty("action").GetString() is not ("extract.expired" or "extract.purged"))];
+        mine.Select(e => e.GetProperty("action").GetString()).ShouldBe(["extract.requested", "extract.approved", "extract.approved", "extract.produced", "extract.downloaded", "extract.deletion-attested"], body);
+        mine[5].GetProperty("actor").ToString().ShouldContain("analyst@epci-demo");
         mine[0].GetProperty("effect").GetString().ShouldBe("approval-required");
         mine[0].GetProperty("actor").ToString().ShouldContain("analyst@epci-demo");
         mine[1].GetProperty("details").GetProperty("approvals").GetString().ShouldBe("1/2");

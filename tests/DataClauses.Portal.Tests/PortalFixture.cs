@@ -32,6 +32,9 @@ public abstract class PortalFixture : IAsyncLifetime
 
     internal GatewayProcess Gateway => _gateway ?? throw new InvalidOperationException("The gateway has not started.");
 
+    /// <summary>The gateway's database, for the journeys that let time pass (a retention deadline moved into the past).</summary>
+    internal TestDatabase Database => _database ?? throw new InvalidOperationException("The database has not been created.");
+
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser has not started.");
 
     /// <summary>Where the screenshots go: under the test output, one folder per storage.</summary>

@@ -47,6 +47,16 @@ internal static class ExtractPages
         return caller;
     }
 
+    /// <summary>
+    /// The status a person should read: a ready extract past its deadline is shown expired, as the API already refuses
+    /// its download, even before the retention pass records the expiry.
+    /// </summary>
+    public static string ShownStatus(ExtractEntity extract, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(extract);
+        return extract.Status == ExtractStatus.Ready && extract.RetentionDeadline <= now ? ExtractStatus.Expired : extract.Status;
+    }
+
     /// <summary>A status in French.</summary>
     public static string StatusLabel(string status) => status switch
     {
