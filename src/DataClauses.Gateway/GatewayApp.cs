@@ -3,6 +3,7 @@ using DataClauses.Gateway.Catalog;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Demo;
 using DataClauses.Gateway.Extracts;
+using DataClauses.Gateway.Federation;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Gateway.Queries;
@@ -94,6 +95,7 @@ public static partial class GatewayApp
         services.AddExtracts();
         services.AddGatewayAuthorizationServer(builder.Configuration);
         services.AddGatewayAuthentication(builder.Configuration);
+        services.AddFederation(builder.Configuration);
         services.AddPeopleSignIn();
         services.AddSingleton<PublicOrigin>();
         services.AddGatewayForwardedHeaders(builder.Configuration);

@@ -20,6 +20,7 @@ internal sealed partial class DatasetPublisher(
     ContractCatalog contracts,
     PublishingRecords records,
     IDatasetImporter importer,
+    Federation.NodeDirectory nodes,
     TimeProvider clock,
     IOptions<GatewayOptions> options,
     ILogger<DatasetPublisher> logger)
@@ -57,6 +58,12 @@ internal sealed partial class DatasetPublisher(
         if (!decision.IsAllowed)
         {
             return await RejectAsync(attempt, PublishingProblem.Forbidden(datasetId, decision));
+        }
+
+        if (nodes.HolderOf(datasetId) is { } holder)
+        {
+            // Rows stay with the node that holds them: publish there.
+            return await RejectAsync(attempt, nodes.NotHeldHere(datasetId, holder));
         }
 
         if (!VersionIds.IsValid(version))

@@ -21,6 +21,7 @@ internal sealed partial class SchemaDeclarations(
     ContractCatalog contracts,
     AuditService audit,
     PublishingRecords records,
+    Federation.NodeDirectory nodes,
     TimeProvider clock,
     ILogger<SchemaDeclarations> logger)
 {
@@ -46,6 +47,11 @@ internal sealed partial class SchemaDeclarations(
         if (!decision.IsAllowed)
         {
             return await RejectDeclarationAsync(caller, datasetId, declaration, PublishingProblem.Forbidden(datasetId, decision), decision);
+        }
+
+        if (nodes.HolderOf(datasetId) is { } holder)
+        {
+            return await RejectDeclarationAsync(caller, datasetId, declaration, nodes.NotHeldHere(datasetId, holder), decision);
         }
 
         var errors = new List<SchemaError>();

@@ -19,6 +19,7 @@ internal sealed partial class DemoDataSeeder(
     SchemaDeclarations declarations,
     DatasetPublisher publisher,
     ContractCatalog contracts,
+    Federation.NodeDirectory nodes,
     ILogger<DemoDataSeeder> logger)
 {
     public async Task SeedAsync(CancellationToken cancellationToken)
@@ -30,7 +31,8 @@ internal sealed partial class DemoDataSeeder(
             return;
         }
 
-        foreach (var dataset in SyntheticData.Generate(demo))
+        // In a federation each node publishes only the datasets it holds (its own organisation's).
+        foreach (var dataset in SyntheticData.Generate(demo).Where(d => nodes.HolderOf(d.DatasetId) is null))
         {
             var existing = await db.DatasetVersions.AsNoTracking()
                 .Where(v => v.DatasetId == dataset.DatasetId)

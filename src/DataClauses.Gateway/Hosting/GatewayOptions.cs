@@ -44,6 +44,9 @@ public sealed class GatewayOptions
 
     /// <summary>Audit log settings (checkpoints, retention, the DPO report's alerts).</summary>
     public AuditOptions Audit { get; set; } = new();
+
+    /// <summary>Federation with the other signatories' nodes (off: this node holds every dataset).</summary>
+    public FederationOptions Federation { get; set; } = new();
 }
 
 /// <summary>The audit log: how often its head is signed, how long it is kept, what the DPO report flags.</summary>
@@ -284,6 +287,12 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var errors = new List<string>();
+        if (options.Federation.AssertionLifetime <= TimeSpan.Zero || options.Federation.AssertionLifetime > TimeSpan.FromSeconds(60)
+            || options.Federation.PeerTimeout <= TimeSpan.Zero || options.Federation.PeerKeysLifetime <= TimeSpan.Zero)
+        {
+            errors.Add("DataClauses:Federation: AssertionLifetime must be between 0 and 60 s (peers refuse longer ones); PeerTimeout and PeerKeysLifetime positive.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.NodeId))
         {
             errors.Add("DataClauses:NodeId is required (the signatory id running this node).");

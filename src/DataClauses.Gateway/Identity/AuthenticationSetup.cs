@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using DataClauses.Gateway.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,7 @@ internal static class AuthenticationSetup
         });
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, BuiltInKeysPostConfigure>();
 
+        builder.AddScheme<AuthenticationSchemeOptions, Federation.PeerAuthentication>(Federation.PeerAuthentication.SchemeName, null);
         ExternalIssuers.Add(services, builder, identity);
         SignInProviders.Add(services, builder, identity);
 
@@ -107,6 +109,12 @@ internal static class AuthenticationSetup
 
     private static string SelectScheme(HttpContext context, IdentityOptions identity)
     {
+        if (Federation.PeerAuthentication.Carries(context.Request))
+        {
+            // A peer node's assertion; refused unless federation is on (the peer scheme finds no trusted peer otherwise).
+            return Federation.PeerAuthentication.SchemeName;
+        }
+
         var header = context.Request.Headers.Authorization.ToString();
         if (identity.ExternalIssuers.Count > 0 && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {

@@ -21,11 +21,17 @@ internal static class ClaimNames
     public const string ClientId = "client_id";
     public const string Organisation = "org";
     public const string Roles = "roles";
+
+    /// <summary>The peer node a request was forwarded by (set only by the peer scheme).</summary>
+    public const string Node = "node";
 }
 
-/// <summary>The authenticated caller: subject, client, organisation and roles.</summary>
+/// <summary>The authenticated caller: subject, client, organisation and roles; and the peer node that forwarded the request, if one did.</summary>
 internal sealed record Caller(string Subject, string? ClientId, string Organisation, IReadOnlyList<string> Roles)
 {
+    /// <summary>The peer node the request came through (federation), or null for a caller of this node.</summary>
+    public string? Node { get; init; }
+
     public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
 
     /// <summary>The caller as the policy engine's requester.</summary>
@@ -35,5 +41,9 @@ internal sealed record Caller(string Subject, string? ClientId, string Organisat
         user.FindFirstValue(ClaimNames.Subject) ?? "unknown",
         user.FindFirstValue(ClaimNames.ClientId),
         user.FindFirstValue(ClaimNames.Organisation) ?? string.Empty,
-        user.FindAll(ClaimNames.Roles).Select(c => c.Value).Where(r => Identity.Roles.All.Contains(r, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList());
+        user.FindAll(ClaimNames.Roles).Select(c => c.Value).Where(r => Identity.Roles.All.Contains(r, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList())
+    {
+        // Only the peer scheme vouches for a node; the same claim in another issuer's token means nothing.
+        Node = user.Identities.FirstOrDefault(i => i.AuthenticationType == Federation.PeerAuthentication.SchemeName)?.FindFirst(ClaimNames.Node)?.Value,
+    };
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DataClauses.Gateway.Federation;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 
@@ -39,12 +40,14 @@ internal static class QueriesApi
     /// of the dataset's provider; 404 <c>not-found</c> (dataset) / <c>version-not-found</c>; 406; 415; 422
     /// <c>cube-undefined</c>.
     /// </summary>
-    private static async Task<IResult> QueryAsync(HttpContext http, QueryService service, CancellationToken cancellationToken)
+    private static async Task<IResult> QueryAsync(HttpContext http, QueryService service, PeerForwarder peers, CancellationToken cancellationToken)
     {
         if (ApiHttp.Negotiate(http.Request) is not { } format)
         {
             return ApiHttp.NotAcceptable(http);
         }
+
+        peers.PrepareBody(http.Request);
 
         var (request, invalid) = await ApiHttp.ReadRequestAsync(
             http, "query", (json, errors) => RequestReader.ReadQuery(json, dryRun: false, errors), r => RequestReader.ToFieldErrors(Validator.Validate(r), r), cancellationToken);
@@ -56,6 +59,12 @@ internal static class QueriesApi
         if (CellReasons.Read(http.Request) is not { } withReasons)
         {
             return ApiHttp.Invalid(http, "query", [CellReasons.InvalidDetail]);
+        }
+
+        // A dataset held by another node is answered there (federation); the request was checked here all the same.
+        if (await peers.ForwardIfHeldElsewhereAsync(http, request.Dataset!, request.Purpose, cancellationToken) is { } forwarded)
+        {
+            return forwarded;
         }
 
         var outcome = await service.AnswerAsync(

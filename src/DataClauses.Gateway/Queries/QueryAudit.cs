@@ -50,17 +50,23 @@ internal static class QueryAudit
     public static string ObligationsHeader(Obligations? obligations) =>
         string.Join("; ", Obligations(obligations).Where(p => p.Key != "audit").Select(p => $"{p.Key}={p.Value}"));
 
-    /// <summary>The request as audit details: dimensions, measures and filters (dimension values only).</summary>
+    /// <summary>The request as audit details: dimensions, measures and filters (dimension values only); the peer node of a forwarded one.</summary>
     public static Dictionary<string, string> RequestDetails(DecisionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new Dictionary<string, string>(StringComparer.Ordinal)
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["action"] = request.Action.ToWire(),
             ["dimensions"] = string.Join(',', request.Dimensions),
             ["measures"] = string.Join(',', request.Measures),
             ["filters"] = string.Join(';', request.Filters.Select(f => f.Dimension + "=" + string.Join('|', f.Values))),
         };
+        if (request.Node is { } node)
+        {
+            details["node"] = node;
+        }
+
+        return details;
     }
 
     /// <summary>The clause and contract of a decision as details, when one permits.</summary>

@@ -103,7 +103,8 @@ internal sealed class QueryService(PolicyDecisions decisions, IPublishedDatasets
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
-        var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), PolicyAction.Query);
+        // A forwarded request names the peer node: the contract must list it (the trust list).
+        var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), PolicyAction.Query) with { Node = caller.Node };
         var details = QueryAudit.RequestDetails(decisionRequest);
         details["format"] = format;
         if (withReasons)

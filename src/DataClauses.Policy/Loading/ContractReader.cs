@@ -363,17 +363,24 @@ internal sealed class ContractReader
             if (map.Get("node") is { } nodeNode)
             {
                 nodeValid = false;
-                if (YamlMap.From(_errors, nodeNode, $"the node of {context}", "url", "publicKey") is { } nodeMap)
+                if (YamlMap.From(_errors, nodeNode, $"the node of {context}", "url", "publicKey", "jwks") is { } nodeMap)
                 {
-                    var url = nodeMap.String("url");
-                    var key = nodeMap.String("publicKey");
-                    if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
+                    var url = HttpUrl(nodeMap, "url", "the node URL");
+                    var key = nodeMap.Get("publicKey") is null ? null : nodeMap.String("publicKey");
+                    var jwks = nodeMap.Get("jwks") is null ? null : HttpUrl(nodeMap, "jwks", "the node's JWKS address");
+                    var keyValid = true;
+                    if ((nodeMap.Get("publicKey") is null) == (nodeMap.Get("jwks") is null))
                     {
-                        _errors.Add(nodeMap.Get("url")!, PolicyErrorCodes.InvalidValue, $"the node URL must be an absolute http(s) URL, not '{url}'");
-                        url = null;
+                        _errors.Add(nodeNode, PolicyErrorCodes.InvalidValue, $"the node of {context} needs exactly one of 'publicKey' (its key) and 'jwks' (its key set's address)");
+                        keyValid = false;
+                    }
+                    else if (key is not null && !NodeKeys.IsPublicKey(key))
+                    {
+                        _errors.Add(nodeMap.Get("publicKey")!, PolicyErrorCodes.InvalidValue, "the node's publicKey must be the base64 of a DER SubjectPublicKeyInfo of an EC P-256 key (openssl ec -pubout -outform DER | base64 -w0)");
+                        keyValid = false;
                     }
 
-                    node = url is null || key is null ? null : new NodeReference(url, key);
+                    node = url is null || !keyValid || (key is null && jwks is null) ? null : new NodeReference(url, key, jwks);
                     nodeValid = node is not null;
                 }
             }
@@ -391,6 +398,19 @@ internal sealed class ContractReader
         }
 
         return list;
+    }
+
+    /// <summary>An absolute http(s) URL under <paramref name="key"/>, or null with an error.</summary>
+    private string? HttpUrl(YamlMap map, string key, string what)
+    {
+        var url = map.String(key);
+        if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
+        {
+            _errors.Add(map.Get(key)!, PolicyErrorCodes.InvalidValue, $"{what} must be an absolute http(s) URL, not '{url}'");
+            return null;
+        }
+
+        return url;
     }
 
     private (List<Purpose> Purposes, List<(string Id, YamlNode Node)> Declared) ReadPurposes(YamlMap root, string key, bool required, HashSet<string> ids)

@@ -136,10 +136,14 @@ public sealed record Signatory
     public NodeReference? Node { get; init; }
 }
 
-/// <summary>A gateway node a signatory runs: where it is and the key its assertions are signed with.</summary>
+/// <summary>
+/// A gateway node a signatory runs: where it is and the key its assertions are signed with, given either as the key
+/// itself or as the node's JWKS address (which follows the node's key rotations).
+/// </summary>
 /// <param name="Url">Base URL.</param>
-/// <param name="PublicKey">Public signing key (PEM or JWK).</param>
-public sealed record NodeReference(string Url, string PublicKey);
+/// <param name="PublicKey">Public signing key: base64 of the DER SubjectPublicKeyInfo (EC P-256), or null.</param>
+/// <param name="Jwks">Address of the node's JSON Web Key Set, or null.</param>
+public sealed record NodeReference(string Url, string? PublicKey, string? Jwks = null);
 
 /// <summary>A purpose of processing.</summary>
 /// <param name="Id">Identifier used by clauses and requests.</param>

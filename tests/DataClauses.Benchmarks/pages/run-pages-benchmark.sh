@@ -4,7 +4,9 @@
 # BENCH_RENDERS measured ones, one after the other on one kept-alive loopback connection, timed from the request sent
 # to the last byte of the page received (Razor buffers a page this size: the time is the server's render, plus well
 # under a millisecond of loopback). Pages: the home page anonymous, the home page of a signed-in analyst (bearer token
-# of the demo client: the people's sign-in cookie is another engineer's), and the French 404 page.
+# of the demo client), the French 404 page, the analyst's pages (catalogue, dataset, query form and results) and the
+# extract pages: the request form, "mes extractions" and one extract (two extracts requested through the API first,
+# one granted at once, one awaiting four-eyes approval) and the bailleur steward's approval queue.
 # Figures and how to read them: docs/BENCHMARKS.md, "Portal pages".
 #
 # Self-contained on a Debian machine: installs curl and python3 when missing, builds the gateway in Release into a
@@ -71,7 +73,7 @@ TOKEN=$(token)
 
 log "Rendering each page $WARMUP + $RENDERS times (load average before: $(loadavg))"
 python3 - "$port" "$TOKEN" "$WARMUP" "$RENDERS" <<'PY' | tee "$WORK/results.txt"
-import http.client, re, statistics, sys, time, urllib.parse
+import http.client, json, re, statistics, sys, time, urllib.parse
 port, token, warmup, renders = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
 def session(login, password):
@@ -91,6 +93,22 @@ def session(login, password):
     return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
 
 analyst = session("analyst@epci-demo", "Demo-epci-demo-analyst!")
+steward = session("steward@bailleur-atlantique", "Demo-bailleur-atlantique-steward!")
+
+def request_extract(tables):
+    """Requests an extract through the API as the analyst (bearer token) and returns its id."""
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    body = json.dumps({"tables": tables, "purpose": "observation", "retention": "P3M",
+                       "justification": "Diagnostic annuel des quartiers pour le comité de pilotage."})
+    c.request("POST", "/api/v1/extracts", body=body, headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    r = c.getresponse(); text = r.read().decode()
+    if r.status != 201:
+        sys.exit(f"extract request refused: {r.status} {text}")
+    return json.loads(text)["id"]
+
+# One extract the clauses grant at once (France Travail) and one waiting for the bailleur's two stewards.
+ready = request_extract([{"dataset": "ft-demandeurs-emploi", "dimensions": ["qpv", "categorie"], "measures": ["demandeurs"]}])
+request_extract([{"dataset": "bailleur-logements", "dimensions": ["commune", "typologie"], "measures": ["logements", "loyer_mensuel"]}])
 query = "/requetes?jeu=caf-foyers-allocataires&finalite=observation&dimensions=qpv&dimensions=type_menage&mesures=foyers&executer=1"
 pages = [
     ("home, anonymous", "/", {}, 200),
@@ -102,6 +120,10 @@ pages = [
     ("query form", "/requetes?jeu=caf-foyers-allocataires", analyst, 200),
     ("query, qpv x menage", query, analyst, 200),
     ("query, refused", query.replace("observation", "pilotage"), analyst, 200),
+    ("extract request form", "/extractions/nouvelle", analyst, 200),
+    ("my extracts (2)", "/extractions", analyst, 200),
+    ("extract detail", "/extractions/" + ready, analyst, 200),
+    ("steward queue (1)", "/validation", steward, 200),
 ]
 connection = http.client.HTTPConnection("127.0.0.1", port)
 print(f"{'page':<26} {'renders':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'bytes':>7}")

@@ -231,7 +231,7 @@ internal static class Publishing
     /// <summary>A demo account's client id, e.g. caf-44-publisher.</summary>
     public static string ClientOf(string organisation, string role) => DemoAccounts.ClientId(organisation, role);
 
-    private static async Task<IReadOnlyList<string>> StringsAsync(TestDatabase database, string sql)
+    public static async Task<IReadOnlyList<string>> StringsAsync(TestDatabase database, string sql)
     {
         await using var connection = await database.OpenAsync();
         await using var command = connection.CreateCommand();

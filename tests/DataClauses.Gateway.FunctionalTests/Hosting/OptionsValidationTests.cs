@@ -27,6 +27,19 @@ public sealed class OptionsValidationTests
         error.Message.ShouldContain("DataClauses:Identity:ExternalIssuers:0: set exactly one of Authority or JwksUrl");
     }
 
+    [Theory]
+    [InlineData("DataClauses:Federation:AssertionLifetime", "00:01:01")]
+    [InlineData("DataClauses:Federation:AssertionLifetime", "00:00:00")]
+    [InlineData("DataClauses:Federation:PeerTimeout", "-00:00:01")]
+    public async Task Federation_lifetimes_out_of_bounds_are_reported_at_start(string key, string value)
+    {
+        await using var app = GatewayHost.Build(null, TestClock.StartingNow(), new Dictionary<string, string?>(StringComparer.Ordinal) { [key] = value });
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
+
+        error.Failures.ShouldBe(["DataClauses:Federation: AssertionLifetime must be between 0 and 60 s (peers refuse longer ones); PeerTimeout and PeerKeysLifetime positive."]);
+    }
+
     [Fact]
     public async Task Sign_in_providers_misconfigured_are_reported_at_start_in_the_configuration_s_words()
     {

@@ -20,7 +20,8 @@ internal sealed class TestIssuerProcess : IAsyncDisposable
     private TestIssuerProcess(DotnetProcess process)
     {
         _process = process;
-        Http = new HttpClient { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // Generous: a cold issuer answers its first token request slowly when the whole suite loads both cores.
+        Http = new HttpClient { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromSeconds(90) };
     }
 
     public Uri BaseAddress => _process.BaseAddress;

@@ -36,7 +36,10 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// Starts the gateway on a database and waits until it listens and /readyz answers 200. <paramref name="settings"/>
     /// are environment variables that override the defaults (<c>DataClauses__SeedDemoDatasets</c>…).
     /// </summary>
-    public static async Task<GatewayProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="database">The database it runs on.</param>
+    /// <param name="settings">Environment variables added to the defaults.</param>
+    /// <param name="url">Where it listens: a free loopback port by default; a fixed one when other processes must know it first (federation).</param>
+    public static async Task<GatewayProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string>? settings = null, string url = "http://127.0.0.1:0")
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -54,7 +57,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             environment[name] = value;
         }
 
-        var process = await DotnetProcess.StartAsync("DataClauses.Gateway.dll", ["--urls", "http://127.0.0.1:0"], environment, database.Directory);
+        var process = await DotnetProcess.StartAsync("DataClauses.Gateway.dll", ["--urls", url], environment, database.Directory);
         var gateway = new GatewayProcess(process);
         try
         {

@@ -335,13 +335,14 @@ public sealed class MalformedContractTests
     }
 
     [Fact]
-    public void Malformed_siren_commune_code_node_url_and_iri_are_reported()
+    public void Malformed_siren_commune_code_node_url_and_key_and_iri_are_reported()
     {
         ErrorsOf("bad-codes-and-urls.yaml").ShouldBe(
         [
             "bad-codes-and-urls.yaml:8:17: error invalid-value: the EPCI code must be a SIREN number (9 digits, e.g. 200099999), not '20009999'",
             "bad-codes-and-urls.yaml:11:15: error invalid-value: the commune code must be an INSEE code (5 characters, e.g. 44109 or 2A004), not '4490'",
             "bad-codes-and-urls.yaml:19:18: error invalid-value: the node URL must be an absolute http(s) URL, not 'ftp://data.metropole-demo.example'",
+            "bad-codes-and-urls.yaml:19:66: error invalid-value: the node's publicKey must be the base64 of a DER SubjectPublicKeyInfo of an EC P-256 key (openssl ec -pubout -outform DER | base64 -w0)",
             "bad-codes-and-urls.yaml:22:49: error invalid-value: 'iri' in purpose 'observation' must be an absolute IRI (e.g. https://w3id.org/dpv#PublicBenefit), not 'w3id.org/dpv#PublicBenefit'",
         ]);
     }

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using DataClauses.Gateway.Hosting;
+using DataClauses.Gateway.Identity;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace DataClauses.Gateway.Federation;
+
+/// <summary>Why a peer's assertion was refused: the problem type, its status, and what the audit records.</summary>
+internal sealed record PeerRefusal(string Type, int Status, string Detail, string? Peer, IReadOnlyDictionary<string, string> Details);
+
+/// <summary>
+/// The short-lived assertion a node signs when it forwards a request (a JWT, ES256 with the node's own key, type
+/// <c>dataclauses-peer+jwt</c>): who asks (subject, organisation, roles), for which purpose, under which contract and
+/// its hash, the correlation id, the audience (the holding node), a unique id and an expiry of at most 60 s. The
+/// holding node checks it against the contract's trust list and refuses replays (an id is accepted once while it lives).
+/// </summary>
+internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKeys, PeerKeys peerKeys, TimeProvider clock, IOptions<GatewayOptions> options)
+{
+    /// <summary>The request header that carries the assertion.</summary>
+    public const string HeaderName = "DataClauses-Peer-Assertion";
+
+    /// <summary>The JWT type of an assertion (RFC 8725 §3.11: a token of another kind is never taken for one).</summary>
+    public const string TokenType = "dataclauses-peer+jwt";
+
+    /// <summary>The longest lifetime a node accepts.</summary>
+    public static readonly TimeSpan MaximumLifetime = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan Skew = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>Signs an assertion for <paramref name="caller"/> addressed to <paramref name="audience"/>.</summary>
+    public async Task<string> CreateAsync(Caller caller, string audience, string contractId, string? purpose, string correlationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var (key, keyId) = await signingKeys.GetSigningKeyAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var lifetime = options.Value.Federation.AssertionLifetime;
+        var claims = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            [ClaimNames.Subject] = caller.Subject,
+            [ClaimNames.Organisation] = caller.Organisation,
+            [ClaimNames.Roles] = caller.Roles.ToArray(),
+            ["contract"] = contractId,
+            ["contract_sha256"] = nodes.ContractHash(contractId),
+            ["cid"] = correlationId,
+            [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
+        };
+        if (purpose is not null)
+        {
+            claims["purpose"] = purpose;
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = nodes.Self,
+            Audience = audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + (lifetime > MaximumLifetime ? MaximumLifetime : lifetime),
+            TokenType = TokenType,
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key.ECDsa) { KeyId = keyId }, SecurityAlgorithms.EcdsaSha256),
+        });
+    }
+
+    /// <summary>Checks an assertion received by this node; returns the principal it stands for, or why it is refused.</summary>
+    public async Task<(ClaimsPrincipal? Principal, PeerRefusal? Refusal)> ValidateAsync(string token, CancellationToken cancellationToken)
+    {
+        var handler = new JsonWebTokenHandler();
+        JsonWebToken unverified;
+        try
+        {
+            unverified = handler.ReadJsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return Refuse("peer-assertion-invalid", StatusCodes.Status401Unauthorized, "The node assertion is not a JWT.", null);
+        }
+
+        var peerId = unverified.Issuer;
+        var contractId = unverified.TryGetPayloadValue<string>("contract", out var c) ? c : null;
+        if (contractId is null || nodes.ContractInForce(contractId) is not { } contract)
+        {
+            return Refuse("peer-untrusted", StatusCodes.Status403Forbidden, $"No contract in force here is named '{contractId}': node '{peerId}' is not trusted for it.", peerId);
+        }
+
+        if (NodeDirectory.Peer(contract, peerId) is not { } peer || peerId == nodes.Self)
+        {
+            return Refuse("peer-untrusted", StatusCodes.Status403Forbidden, $"Node '{peerId}' is not in the trust list of contract '{contract.Id}'.", peerId, ("contract", contract.Id));
+        }
+
+        var keys = await peerKeys.ForAsync(peer, unverified.Kid, cancellationToken);
+        var result = await handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = peerId,
+            ValidAudience = nodes.Self,
+            ValidTypes = [TokenType],
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+            IssuerSigningKeys = keys,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateIssuerSigningKey = true,
+            TryAllIssuerSigningKeys = true,
+            ClockSkew = Skew,
+            LifetimeValidator = (notBefore, expires, _, parameters) => AuthenticationSetup.ValidateLifetime(notBefore, expires, parameters, clock),
+        });
+        if (!result.IsValid)
+        {
+            var (type, detail) = result.Exception switch
+            {
+                SecurityTokenInvalidAudienceException => ("peer-wrong-audience", $"The node assertion is addressed to '{unverified.Audiences.FirstOrDefault()}', not to this node ('{nodes.Self}')."),
+                SecurityTokenExpiredException or SecurityTokenNotYetValidException or SecurityTokenNoExpirationException => ("peer-assertion-expired", "The node assertion has expired (or is not valid yet)."),
+                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => ("peer-bad-signature", $"The node assertion's signature does not verify with the key of node '{peerId}' in contract '{contract.Id}'."),
+                _ => ("peer-assertion-invalid", $"The node assertion is not valid: {result.Exception?.GetType().Name}."),
+            };
+            return Refuse(type, StatusCodes.Status401Unauthorized, detail, peerId, ("contract", contract.Id));
+        }
+
+        var verified = (JsonWebToken)result.SecurityToken;
+        if (verified.ValidTo - verified.IssuedAt > MaximumLifetime)
+        {
+            return Refuse("peer-assertion-invalid", StatusCodes.Status401Unauthorized, $"The node assertion lives longer than {MaximumLifetime.TotalSeconds:0} s.", peerId, ("contract", contract.Id));
+        }
+
+        var organisation = verified.TryGetPayloadValue<string>(ClaimNames.Organisation, out var o) ? o : null;
+        if (organisation != peerId)
+        {
+            // A node speaks for the people of its own organisation only.
+            return Refuse("peer-organisation", StatusCodes.Status403Forbidden, $"Node '{peerId}' may not speak for organisation '{organisation}'.", peerId, ("contract", contract.Id));
+        }
+
+        var theirs = verified.TryGetPayloadValue<string>("contract_sha256", out var h) ? h : string.Empty;
+        var ours = nodes.ContractHash(contract.Id);
+        if (!string.Equals(theirs, ours, StringComparison.Ordinal))
+        {
+            return Refuse(
+                "contract-drift",
+                StatusCodes.Status409Conflict,
+                $"Nodes '{peerId}' and '{nodes.Self}' hold different versions of contract '{contract.Id}' (SHA-256 {theirs} there, {ours} here): both must load the same file.",
+                peerId,
+                ("contract", contract.Id),
+                ("theirHash", theirs),
+                ("ourHash", ours));
+        }
+
+        if (!Remember(verified.Id, new DateTimeOffset(verified.ValidTo, TimeSpan.Zero)))
+        {
+            return Refuse("peer-assertion-replayed", StatusCodes.Status401Unauthorized, "This node assertion was already used: each one is accepted once.", peerId, ("contract", contract.Id), ("jti", verified.Id));
+        }
+
+        var identity = new ClaimsIdentity(PeerAuthentication.SchemeName, ClaimNames.Subject, ClaimNames.Roles);
+        identity.AddClaim(new Claim(ClaimNames.Subject, verified.Subject));
+        identity.AddClaim(new Claim(ClaimNames.Organisation, organisation));
+        identity.AddClaim(new Claim(ClaimNames.ClientId, "node:" + peerId));
+        identity.AddClaim(new Claim(ClaimNames.Node, peerId));
+        identity.AddClaim(new Claim("contract", contract.Id));
+        foreach (var role in verified.Claims.Where(x => x.Type == ClaimNames.Roles))
+        {
+            identity.AddClaim(new Claim(ClaimNames.Roles, role.Value));
+        }
+
+        return (new ClaimsPrincipal(identity), null);
+    }
+
+    /// <summary>Records an assertion id until it expires; false when it was seen already.</summary>
+    private bool Remember(string id, DateTimeOffset expires)
+    {
+        var now = clock.GetUtcNow();
+        if (_seen.Count > 10_000)
+        {
+            foreach (var (old, until) in _seen)
+            {
+                if (until + Skew < now)
+                {
+                    _seen.TryRemove(old, out _);
+                }
+            }
+        }
+
+        return !string.IsNullOrEmpty(id) && _seen.TryAdd(id, expires);
+    }
+
+    private static (ClaimsPrincipal?, PeerRefusal?) Refuse(string type, int status, string detail, string? peer, params (string Key, string Value)[] details) =>
+        (null, new PeerRefusal(type, status, detail, peer, details.ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal)));
+}

@@ -1,0 +1,69 @@
+using System.Text.Encodings.Web;
+using DataClauses.Gateway.Audit;
+using DataClauses.Gateway.Extracts;
+using DataClauses.Gateway.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace DataClauses.Gateway.Federation;
+
+/// <summary>
+/// Authentication of a request forwarded by a peer node (header <see cref="PeerAssertions.HeaderName"/>): the
+/// assertion stands for the person at the peer. Only the endpoints a peer forwards to accept it (queries, indicators,
+/// decision dry runs, extracts); a refusal is audited (<c>federation.peer-refused</c>) and answered with its own problem.
+/// </summary>
+internal sealed class PeerAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    PeerAssertions assertions,
+    AuditService audit)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "peer";
+    public const string RefusedAction = "federation.peer-refused";
+    private const string RefusalKey = "DataClauses.PeerRefusal";
+
+    /// <summary>The paths a peer may forward to.</summary>
+    private static readonly string[] ForwardablePaths = ["/api/v1/queries", "/api/v1/indicators", "/api/v1/decisions", "/api/v1/extracts"];
+
+    /// <summary>Whether the request carries a peer assertion.</summary>
+    public static bool Carries(HttpRequest request) => request.Headers.ContainsKey(PeerAssertions.HeaderName);
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = Request.Headers[PeerAssertions.HeaderName].ToString();
+        if (token.Length == 0)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var (principal, refusal) = ForwardablePaths.Any(p => Request.Path.StartsWithSegments(p, StringComparison.Ordinal))
+            ? await assertions.ValidateAsync(token, Context.RequestAborted)
+            : (null, new PeerRefusal("peer-endpoint-forbidden", StatusCodes.Status403Forbidden, $"A peer node may not call {Request.Path}.", null, new Dictionary<string, string>()));
+        if (refusal is not null)
+        {
+            Context.Items[RefusalKey] = refusal;
+            var auditEvent = audit.Create(RefusedAction, "denied") with { Effect = "deny" };
+            var details = new List<(string Key, string? Value)> { ("reason", refusal.Type), ("path", Request.Path.ToString()) };
+            details.AddRange(refusal.Details.Select(d => (d.Key, (string?)d.Value)));
+            if (refusal.Peer is { } peer)
+            {
+                details.Add(("peer", SafeText.Printable(peer)));
+            }
+
+            await audit.RecordAsync(auditEvent.With([.. details]), CancellationToken.None);
+            return AuthenticateResult.Fail(refusal.Detail);
+        }
+
+        return AuthenticateResult.Success(new AuthenticationTicket(principal!, SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var refusal = Context.Items[RefusalKey] as PeerRefusal
+            ?? new PeerRefusal("peer-assertion-invalid", StatusCodes.Status401Unauthorized, "Send a node assertion.", null, new Dictionary<string, string>());
+        var problem = new ApiProblem(refusal.Status, refusal.Type, "Nœud refusé / Peer node refused", refusal.Detail);
+        await problem.ToResult(Context).ExecuteAsync(Context);
+    }
+}

@@ -1,0 +1,244 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DataClauses.Gateway.FunctionalTests.Audit;
+using DataClauses.Gateway.FunctionalTests.Catalog;
+using DataClauses.Gateway.FunctionalTests.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using static DataClauses.Gateway.FunctionalTests.Federation.FederatedNodes;
+
+namespace DataClauses.Gateway.FunctionalTests.Federation;
+
+/// <summary>
+/// Federation across three real gateway processes (<see cref="FederatedNodes"/>): a query about the CAF's data asked at
+/// the EPCI node is forwarded to the CAF node, which decides, protects, audits and answers; no CAF row reaches the
+/// EPCI node; both audits hold the same correlation id and both chains verify; publishing to a node that does not
+/// hold the dataset is refused naming the holder; forged, replayed, expired, misaddressed or drifting assertions are
+/// refused and audited; a holding node that is down is a clean 502 and service resumes when it is back.
+/// </summary>
+public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<FederatedNodes>
+{
+    private const string CafDataset = "caf-foyers-allocataires";
+    private static readonly object Query = new { dataset = CafDataset, purpose = "observation", dimensions = new[] { "qpv", "type_menage" }, measures = new[] { "foyers" } };
+
+    [Fact]
+    public async Task Epci_analyst_queries_caf_data_through_the_epci_node_and_gets_exactly_the_cells_the_caf_node_serves()
+    {
+        var correlationId = "fed-" + Guid.NewGuid().ToString("N");
+        using var atEpci = await nodes.ClientAsync(Epci, Epci, "analyst");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/queries") { Content = JsonContent.Create(Query) };
+        request.Headers.Add("X-Correlation-Id", correlationId);
+        using var forwarded = await atEpci.SendAsync(request);
+        var body = await forwarded.Content.ReadAsStringAsync();
+        forwarded.StatusCode.ShouldBe(HttpStatusCode.OK, body);
+        forwarded.Headers.GetValues("X-Correlation-Id").ShouldBe([correlationId]);
+        forwarded.Headers.GetValues("DataClauses-Clause").Single().ShouldBe("caf-foyers-qpv");
+
+        // The same person's query asked at the CAF node itself.
+        using var atCaf = await nodes.ClientAsync(Caf, Epci, "analyst");
+        using var direct = await atCaf.PostAsJsonAsync("api/v1/queries", Query);
+        var directBody = await direct.Content.ReadAsStringAsync();
+        direct.StatusCode.ShouldBe(HttpStatusCode.OK, directBody);
+        using (var viaEpci = JsonDocument.Parse(body))
+        using (var local = JsonDocument.Parse(directBody))
+        {
+            var cells = viaEpci.RootElement.GetProperty("cells");
+            cells.GetArrayLength().ShouldBeGreaterThan(0);
+            cells.EnumerateArray().Count(c => c.GetProperty("status").GetString() == "secret").ShouldBeGreaterThan(0, "the demo's small counts are secret");
+            cells.GetRawText().ShouldBe(local.RootElement.GetProperty("cells").GetRawText());
+        }
+
+        // Both nodes audited the request under one correlation id: forwarded here, answered there for the EPCI's node.
+        var epciEvents = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Where(r => r.Event.CorrelationId == correlationId).Select(r => r.Event).ToList();
+        var forwardedEvent = epciEvents.ShouldHaveSingleItem();
+        forwardedEvent.Action.ShouldBe("federation.forwarded");
+        forwardedEvent.Details["node"].ShouldBe(Caf);
+        forwardedEvent.Details["status"].ShouldBe("200");
+        forwardedEvent.Actor.Subject.ShouldBe(Demo.DemoAccounts.ClientId(Epci, "analyst"));
+        var cafEvents = (await nodes.DatabaseOf(Caf).ReadAuditAsync()).Where(r => r.Event.CorrelationId == correlationId).Select(r => r.Event).ToList();
+        var answered = cafEvents.Where(e => e.Action.StartsWith("query.", StringComparison.Ordinal)).ShouldHaveSingleItem(string.Join(", ", cafEvents.Select(e => e.Action)));
+        answered.Action.ShouldBe("query.answered");
+        answered.Details["node"].ShouldBe(Epci);
+        answered.Actor.Organisation.ShouldBe(Epci);
+        answered.Actor.ClientId.ShouldBe("node:" + Epci);
+
+        foreach (var (node, organisation) in new[] { (Epci, Epci), (Caf, Caf) })
+        {
+            using var dpo = await nodes.ClientAsync(node, organisation, "dpo");
+            (await AuditApi.VerifyAsync(dpo)).GetProperty("intact").GetBoolean().ShouldBeTrue(node);
+        }
+
+        // Not one CAF row in the EPCI node's database: no version, no table, no protected cube of a CAF dataset.
+        var epci = nodes.DatabaseOf(Epci);
+        Convert.ToInt64(await epci.ScalarAsync("SELECT COUNT(*) FROM dataset_versions WHERE dataset_id LIKE 'caf-%'"), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(0);
+        Convert.ToInt64(await epci.ScalarAsync("SELECT COUNT(*) FROM datasets WHERE dataset_id LIKE 'caf-%'"), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(0);
+        Convert.ToInt64(await epci.ScalarAsync("SELECT COUNT(*) FROM protected_cubes WHERE dataset_id LIKE 'caf-%'"), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(0);
+        // Every table of rows there belongs to a version it holds: the bailleur's (a provider without a node of its own).
+        (await Publishing.VersionTablesAsync(epci)).ShouldBe(await Publishing.VersionRowTablesAsync(epci));
+        (await Publishing.StringsAsync(epci, "SELECT DISTINCT dataset_id FROM dataset_versions")).ShouldAllBe(d => d.StartsWith("bailleur-", StringComparison.Ordinal));
+        Convert.ToInt64(await nodes.DatabaseOf(Caf).ScalarAsync("SELECT COUNT(*) FROM dataset_versions WHERE dataset_id LIKE 'caf-%'"), System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task Publishing_caf_data_to_the_epci_node_is_refused_with_the_holding_node_named_and_changes_nothing()
+    {
+        using var publisher = await nodes.ClientAsync(Epci, Caf, "publisher");
+        using var content = new StringContent("qpv,type_menage\n", System.Text.Encoding.UTF8, "text/csv");
+        using var response = await publisher.PutAsync($"api/v1/datasets/{CafDataset}/versions/2031-01-01", content);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.MisdirectedRequest, "not-held-here");
+        problem.GetProperty("node").GetString().ShouldBe(Caf);
+        problem.GetProperty("nodeUrl").GetString().ShouldBe(nodes.UrlOf(Caf).ToString());
+        (await Publishing.StoredVersionsAsync(nodes.DatabaseOf(Epci), CafDataset)).ShouldBeEmpty();
+        var rejected = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Last(r => r.Event.Action == "dataset.publish-rejected").Event;
+        rejected.Details["reason"].ShouldBe("not-held-here");
+    }
+
+    public static TheoryData<string, string, int> Forgeries => new()
+    {
+        { "expired", "peer-assertion-expired", 401 },
+        { "wrong-audience", "peer-wrong-audience", 401 },
+        { "tampered", "peer-bad-signature", 401 },
+        { "another-key", "peer-bad-signature", 401 },
+        { "untrusted-node", "peer-untrusted", 403 },
+        { "unknown-contract", "peer-untrusted", 403 },
+        { "too-long", "peer-assertion-invalid", 401 },
+        { "other-organisation", "peer-organisation", 403 },
+        { "drift", "contract-drift", 409 },
+        { "wrong-type", "peer-assertion-invalid", 401 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Forgeries))]
+    public async Task Forged_assertion_is_refused_with_its_problem_and_audited_at_the_holding_node(string forgery, string type, int status)
+    {
+        var now = DateTime.UtcNow;
+        var (issuer, audience, organisation, contract, hash, issued, expires, tokenType) =
+            ("etat-prefecture", Caf, "etat-prefecture", Contract, nodes.ContractHash, now, now.AddSeconds(30), "dataclauses-peer+jwt");
+        using var otherKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var key = nodes.PrefectureKey;
+        switch (forgery)
+        {
+            case "expired": (issued, expires) = (now.AddSeconds(-50), now.AddSeconds(-20)); break;
+            case "wrong-audience": audience = FranceTravail; break;
+            case "another-key": key = otherKey; break;
+            case "untrusted-node": (issuer, organisation) = ("bailleur-atlantique", "bailleur-atlantique"); break;
+            case "unknown-contract": contract = "cdv-autre"; break;
+            case "too-long": expires = now.AddSeconds(120); break;
+            case "other-organisation": organisation = Epci; break;
+            case "drift": hash = new string('0', 64); break;
+            case "wrong-type": tokenType = "at+jwt"; break;
+        }
+
+        var token = Assertion(key, issuer, audience, organisation, contract, hash, issued, expires, tokenType);
+        if (forgery == "tampered")
+        {
+            // The payload says another organisation; the signature is the original one.
+            var parts = token.Split('.');
+            var payload = Base64UrlEncoder.Decode(parts[1]).Replace("\"etat-prefecture\",\"roles\"", "\"caf-44\",\"roles\"", StringComparison.Ordinal);
+            payload.ShouldContain("\"caf-44\",\"roles\"");
+            token = $"{parts[0]}.{Base64UrlEncoder.Encode(payload)}.{parts[2]}";
+        }
+
+        var correlationId = "forged-" + Guid.NewGuid().ToString("N");
+        using var response = await SendAsAPeerAsync(token, correlationId);
+
+        var problem = await response.ShouldBeProblemAsync((HttpStatusCode)status, type);
+        if (forgery == "drift")
+        {
+            problem.GetProperty("detail").GetString()!.ShouldContain(nodes.ContractHash);
+            problem.GetProperty("detail").GetString()!.ShouldContain(hash);
+        }
+
+        var refused = (await nodes.DatabaseOf(Caf).ReadAuditAsync()).Where(r => r.Event.CorrelationId == correlationId).Select(r => r.Event).ToList().ShouldHaveSingleItem();
+        refused.Action.ShouldBe("federation.peer-refused");
+        refused.Details["reason"].ShouldBe(type);
+    }
+
+    [Fact]
+    public async Task A_valid_assertion_of_a_trusted_node_is_accepted_once_and_its_replay_refused()
+    {
+        var now = DateTime.UtcNow;
+        var token = Assertion(nodes.PrefectureKey, "etat-prefecture", Caf, "etat-prefecture", Contract, nodes.ContractHash, now, now.AddSeconds(30), "dataclauses-peer+jwt");
+
+        using (var first = await SendAsAPeerAsync(token, "peer-" + Guid.NewGuid().ToString("N")))
+        {
+            // The prefecture's analyst is a recipient of the CAF's clause: the CAF node decides and answers.
+            var body = await first.Content.ReadAsStringAsync();
+            first.StatusCode.ShouldBe(HttpStatusCode.OK, body);
+        }
+
+        using var replay = await SendAsAPeerAsync(token, "replay-" + Guid.NewGuid().ToString("N"));
+        await replay.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "peer-assertion-replayed");
+    }
+
+    [Fact]
+    public async Task A_peer_assertion_opens_no_other_endpoint_than_those_a_peer_forwards_to()
+    {
+        var now = DateTime.UtcNow;
+        var token = Assertion(nodes.PrefectureKey, "etat-prefecture", Caf, "etat-prefecture", Contract, nodes.ContractHash, now, now.AddSeconds(30), "dataclauses-peer+jwt", ["admin", "dpo"]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/audit/events");
+        request.Headers.Add("DataClauses-Peer-Assertion", token);
+
+        using var response = await nodes[Caf].Http.SendAsync(request);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "peer-endpoint-forbidden");
+    }
+
+    [Fact]
+    public async Task Holding_node_down_gives_a_502_naming_it_and_service_resumes_when_it_is_back()
+    {
+        using var atEpci = await nodes.ClientAsync(Epci, Epci, "analyst");
+        await nodes[Caf].KillAsync();
+        try
+        {
+            using var down = await atEpci.PostAsJsonAsync("api/v1/queries", Query);
+            var problem = await down.ShouldBeProblemAsync(HttpStatusCode.BadGateway, "peer-unavailable");
+            problem.GetProperty("detail").GetString()!.ShouldContain("'caf-44'");
+        }
+        finally
+        {
+            await nodes[Caf].DisposeAsync();
+            await nodes.StartAsync(Caf, nodes.DatabaseOf(Caf));
+        }
+
+        using var back = await atEpci.PostAsJsonAsync("api/v1/queries", Query);
+        back.StatusCode.ShouldBe(HttpStatusCode.OK, await back.Content.ReadAsStringAsync());
+        var failed = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Where(r => r.Event.Action == "federation.forwarded" && r.Event.Outcome == "failure").ToList();
+        failed.ShouldNotBeEmpty();
+        failed[^1].Event.Details["status"].ShouldBe("502");
+    }
+
+    private async Task<HttpResponseMessage> SendAsAPeerAsync(string assertion, string correlationId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/queries") { Content = JsonContent.Create(Query) };
+        request.Headers.Add("DataClauses-Peer-Assertion", assertion);
+        request.Headers.Add("X-Correlation-Id", correlationId);
+        return await nodes[Caf].Http.SendAsync(request);
+    }
+
+    private static string Assertion(
+        System.Security.Cryptography.ECDsa key, string issuer, string audience, string organisation, string contract, string hash,
+        DateTime issued, DateTime expires, string type, string[]? roles = null) =>
+        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = issued,
+            NotBefore = issued,
+            Expires = expires,
+            TokenType = type,
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = "analyst@" + organisation,
+                ["org"] = organisation,
+                ["roles"] = roles ?? ["analyst"],
+                ["contract"] = contract,
+                ["contract_sha256"] = hash,
+                ["cid"] = "forged",
+                ["jti"] = Guid.NewGuid().ToString("N"),
+            },
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = "test" }, SecurityAlgorithms.EcdsaSha256),
+        });
+}
