@@ -134,6 +134,7 @@ public static partial class GatewayApp
         app.MapPeopleSignIn();
         app.MapAdminClientsApi();
         app.MapCatalog();
+        PeerCatalogs.MapPeerCatalog(app);
         app.MapCatalogApi();
         app.MapContractsApi();
         app.MapQueries();

@@ -47,7 +47,7 @@ internal static class CatalogApi
 
     private static JsonObject DatasetNode(Caller caller, CatalogEntry entry)
     {
-        var (contract, dataset, clauses, granted, entity, versions) = entry;
+        var (contract, dataset, clauses, granted, entity, versions, holder) = entry;
         var provider = entry.Provider;
         var latest = entry.Latest;
         return new JsonObject
@@ -58,6 +58,12 @@ internal static class CatalogApi
             ["contract"] = new JsonObject { ["id"] = contract.Id, ["title"] = contract.Title },
             ["zoning"] = dataset.Zoning.ToWire(),
             ["status"] = entry.Status,
+            ["heldBy"] = holder is null ? null : new JsonObject
+            {
+                ["node"] = holder.Node,
+                ["fetchedAt"] = holder.FetchedAt?.ToString("O", CultureInfo.InvariantCulture),
+                ["stale"] = holder.Stale,
+            },
             ["dimensions"] = new JsonArray([.. dataset.Dimensions.Select(d => (JsonNode)new JsonObject
             {
                 ["name"] = d.Name,

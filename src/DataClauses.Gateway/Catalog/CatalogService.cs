@@ -1,6 +1,7 @@
 using System.Globalization;
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Contracts;
+using DataClauses.Gateway.Federation;
 using DataClauses.Gateway.Identity;
 using DataClauses.Gateway.Storage;
 using DataClauses.Policy.Model;
@@ -15,9 +16,10 @@ namespace DataClauses.Gateway.Catalog;
 /// <param name="Granted">Those of <paramref name="Clauses"/> that the caller's organisation receives.</param>
 /// <param name="Entity">The declared schema, or null before its declaration.</param>
 /// <param name="Versions">The published versions, oldest first.</param>
+/// <param name="Holder">The catalogue of the peer node holding the dataset (federation), or null when this node holds it.</param>
 internal sealed record CatalogEntry(
     Contract Contract, DatasetDeclaration Dataset, IReadOnlyList<Clause> Clauses, IReadOnlyList<Clause> Granted,
-    DatasetEntity? Entity, IReadOnlyList<DatasetVersionEntity> Versions)
+    DatasetEntity? Entity, IReadOnlyList<DatasetVersionEntity> Versions, PeerCatalog? Holder = null)
 {
     /// <summary>The signatory holding the dataset, when the contract names it.</summary>
     public Signatory? Provider => Contract.FindSignatory(Dataset.Provider);
@@ -33,7 +35,7 @@ internal sealed record CatalogEntry(
 /// The catalogue a caller may see (<c>GET /api/v1/catalog</c> and the portal's catalogue pages): every dataset of the
 /// node's contracts whose provider is the caller's organisation or which it receives under a clause in force.
 /// </summary>
-internal sealed class CatalogService(ContractCatalog contracts, GatewayDbContext db, AuditService audit, TimeProvider clock)
+internal sealed class CatalogService(ContractCatalog contracts, GatewayDbContext db, AuditService audit, NodeDirectory nodes, PeerCatalogs peers, TimeProvider clock)
 {
     /// <summary>Whether the caller's organisation provides the dataset or receives it under a clause in force (or an open one).</summary>
     public static bool CanSee(Caller caller, DatasetDeclaration dataset, IEnumerable<(Contract Contract, Clause Clause)> clauses) =>
@@ -70,7 +72,17 @@ internal sealed class CatalogService(ContractCatalog contracts, GatewayDbContext
                 declared.TryGetValue(dataset.Id, out var entity);
                 versions.TryGetValue(dataset.Id, out var datasetVersions);
                 var inForce = clauses.Select(c => c.Clause).ToList();
-                entries.Add(new CatalogEntry(contract, dataset, inForce, [.. inForce.Where(c => IsRecipient(caller, contract, c))], entity, datasetVersions ?? []));
+                var granted = inForce.Where(c => IsRecipient(caller, contract, c)).ToList();
+                if (nodes.HolderOf(dataset.Id) is { } holder)
+                {
+                    // Held by a peer: its schema and versions as its catalogue said when last fetched.
+                    var catalog = peers.Of(holder.Id) ?? new PeerCatalog(holder.Id, new Dictionary<string, PeerDataset>(), null, null, "not-fetched-yet");
+                    catalog.Datasets.TryGetValue(dataset.Id, out var held);
+                    entries.Add(new CatalogEntry(contract, dataset, inForce, granted, FromPeer(contract, dataset, held), FromPeer(held), catalog));
+                    continue;
+                }
+
+                entries.Add(new CatalogEntry(contract, dataset, inForce, granted, entity, datasetVersions ?? []));
             }
         }
 
@@ -81,4 +93,27 @@ internal sealed class CatalogService(ContractCatalog contracts, GatewayDbContext
         await audit.RecordAsync(auditEvent, cancellationToken);
         return entries;
     }
+
+    private static DatasetEntity? FromPeer(Contract contract, DatasetDeclaration dataset, PeerDataset? held) => held?.Schema is not { } schema ? null : new DatasetEntity
+    {
+        DatasetId = dataset.Id,
+        ContractId = contract.Id,
+        ProviderId = dataset.Provider,
+        Title = dataset.Title,
+        SchemaJson = schema,
+        UnitIdKey = string.Empty,
+        DeclaredBy = dataset.Provider,
+    };
+
+    private static List<DatasetVersionEntity> FromPeer(PeerDataset? held) => [.. (held?.Versions ?? []).Select(v => new DatasetVersionEntity
+    {
+        DatasetId = held!.Id,
+        Version = v.Version,
+        TableName = string.Empty,
+        RowCount = v.RowCount,
+        ContentSha256 = v.ContentSha256,
+        SchemaJson = held.Schema ?? "{}",
+        PublishedAt = v.PublishedAt,
+        PublishedBy = held.Provider,
+    })];
 }

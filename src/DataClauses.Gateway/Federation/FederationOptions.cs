@@ -16,6 +16,9 @@ public sealed class FederationOptions
     /// <summary>How long a forwarded request may wait for the holding node before a 504.</summary>
     public TimeSpan PeerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the peers' catalogues are fetched (a peer that is down shows its last entries as stale).</summary>
+    public TimeSpan CatalogRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a peer's fetched key set is used before it is fetched again (an unknown key id refetches sooner).</summary>
     public TimeSpan PeerKeysLifetime { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -14,6 +14,14 @@ internal static class FederationServiceCollectionExtensions
         services.AddSingleton<PeerAssertions>();
         services.AddSingleton<PeerKeys>();
         services.AddScoped<PeerForwarder>();
+        services.AddSingleton<PeerCatalogs>();
+        services.AddHostedService<PeerCatalogRefresh>();
+
+        // A catalogue read is idempotent: two quick retries, then the entries stay as last fetched (stale).
+        services.AddHttpClient(PeerCatalogs.HttpClientName)
+            .AddResilienceHandler("catalog", builder => builder
+                .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 2, Delay = TimeSpan.FromMilliseconds(200) })
+                .AddTimeout(TimeSpan.FromSeconds(10)));
         services.AddHttpForwarder();
         services.AddHttpClient(PeerKeys.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
 

@@ -65,6 +65,28 @@ internal sealed class NodeDirectory
         };
     }
 
+    /// <summary>
+    /// The peers whose catalogues this node reads: in each contract in force that lists this node, the other
+    /// signatories with a node that provide a dataset; each with the first such contract (their assertions name it).
+    /// </summary>
+    public IReadOnlyList<(PeerNode Peer, string ContractId)> PeersToAsk()
+    {
+        var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
+        var peers = new Dictionary<string, (PeerNode, string)>(StringComparer.Ordinal);
+        foreach (var contract in _contracts.Contracts.Contracts.Where(c => c.Start <= today && today <= c.End && c.FindSignatory(Self)?.Node is not null))
+        {
+            foreach (var provider in contract.Datasets.Select(d => d.Provider).Distinct(StringComparer.Ordinal).Where(p => p != Self))
+            {
+                if (Peer(contract, provider) is { } peer)
+                {
+                    peers.TryAdd(peer.Id, (peer, contract.Id));
+                }
+            }
+        }
+
+        return [.. peers.Values];
+    }
+
     /// <summary>The contract in force with this id, or null.</summary>
     public Contract? ContractInForce(string contractId)
     {

@@ -10,7 +10,7 @@ namespace DataClauses.Gateway.Federation;
 /// <summary>
 /// Authentication of a request forwarded by a peer node (header <see cref="PeerAssertions.HeaderName"/>): the
 /// assertion stands for the person at the peer. Only the endpoints a peer forwards to accept it (queries, indicators,
-/// decision dry runs, extracts); a refusal is audited (<c>federation.peer-refused</c>) and answered with its own problem.
+/// decision dry runs, extracts) and the peers' catalogue; a refusal is audited (<c>federation.peer-refused</c>) and answered with its own problem.
 /// </summary>
 internal sealed class PeerAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -25,7 +25,7 @@ internal sealed class PeerAuthentication(
     private const string RefusalKey = "DataClauses.PeerRefusal";
 
     /// <summary>The paths a peer may forward to.</summary>
-    private static readonly string[] ForwardablePaths = ["/api/v1/queries", "/api/v1/indicators", "/api/v1/decisions", "/api/v1/extracts"];
+    private static readonly string[] ForwardablePaths = ["/api/v1/queries", "/api/v1/indicators", "/api/v1/policy/decisions", "/api/v1/extracts", PeerCatalogs.Path];
 
     /// <summary>Whether the request carries a peer assertion.</summary>
     public static bool Carries(HttpRequest request) => request.Headers.ContainsKey(PeerAssertions.HeaderName);

@@ -288,9 +288,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     {
         var errors = new List<string>();
         if (options.Federation.AssertionLifetime <= TimeSpan.Zero || options.Federation.AssertionLifetime > TimeSpan.FromSeconds(60)
-            || options.Federation.PeerTimeout <= TimeSpan.Zero || options.Federation.PeerKeysLifetime <= TimeSpan.Zero)
+            || options.Federation.PeerTimeout <= TimeSpan.Zero || options.Federation.PeerKeysLifetime <= TimeSpan.Zero || options.Federation.CatalogRefreshInterval <= TimeSpan.Zero)
         {
-            errors.Add("DataClauses:Federation: AssertionLifetime must be between 0 and 60 s (peers refuse longer ones); PeerTimeout and PeerKeysLifetime positive.");
+            errors.Add("DataClauses:Federation: AssertionLifetime must be between 0 and 60 s (peers refuse longer ones); PeerTimeout, PeerKeysLifetime and CatalogRefreshInterval positive.");
         }
 
         if (string.IsNullOrWhiteSpace(options.NodeId))

@@ -1,4 +1,5 @@
 using DataClauses.Gateway.Audit;
+using DataClauses.Gateway.Federation;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Policy.Json;
@@ -31,8 +32,9 @@ internal static class PolicyDecisionsApi
     }
 
     /// <summary>200 with the decision as <c>DecisionJson</c> writes it, whether it permits or denies; 400; 415.</summary>
-    private static async Task<IResult> DecideAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
+    private static async Task<IResult> DecideAsync(HttpContext http, QueryService service, AuditService audit, PeerForwarder peers, CancellationToken cancellationToken)
     {
+        peers.PrepareBody(http.Request);
         var (request, invalid) = await ApiHttp.ReadRequestAsync(
             http, "request", (json, errors) => RequestReader.ReadQuery(json, dryRun: true, errors), r => RequestReader.ToFieldErrors(Validator.Validate(r), r), cancellationToken);
         if (request is null)
@@ -40,9 +42,15 @@ internal static class PolicyDecisionsApi
             return invalid!;
         }
 
+        // The holding node decides with its own copy of the contract (federation).
+        if (await peers.ForwardIfHeldElsewhereAsync(http, request.Dataset!, request.Purpose, cancellationToken) is { } forwarded)
+        {
+            return forwarded;
+        }
+
         var caller = Caller.From(http.User);
         var action = request.Action == "extract" ? PolicyAction.Extract : PolicyAction.Query;
-        var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), action);
+        var decisionRequest = request.ToDecisionRequest(caller.ToRequester(), action) with { Node = caller.Node };
         var decision = service.Decide(decisionRequest);
         var details = QueryAudit.RequestDetails(decisionRequest);
         QueryAudit.AddClause(details, decision);

@@ -84,6 +84,7 @@ public sealed class FederatedNodes : IAsyncLifetime
                 ["DataClauses__PoliciesPath"] = PoliciesPath,
                 ["DataClauses__Federation__Enabled"] = "true",
                 ["DataClauses__Federation__PeerTimeout"] = "00:00:10",
+                ["DataClauses__Federation__CatalogRefreshInterval"] = "00:00:02",
                 ["DataClauses__SeedDemoDatasets"] = "true",
             },
             UrlOf(node).ToString().TrimEnd('/'));

@@ -210,6 +210,87 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
         failed[^1].Event.Details["status"].ShouldBe("502");
     }
 
+    [Fact]
+    public async Task Epci_catalogue_lists_what_its_peers_hold_with_their_versions_and_the_holding_node()
+    {
+        using var atEpci = await nodes.ClientAsync(Epci, Epci, "analyst");
+        await Poll.UntilAsync(async () => HeldBy(await CatalogAsync(atEpci), CafDataset) is { } held && !held.GetProperty("stale").GetBoolean(), "the EPCI node to fetch the CAF node's catalogue");
+        var merged = await CatalogAsync(atEpci);
+        using var atCaf = await nodes.ClientAsync(Caf, Epci, "analyst");
+        var local = await CatalogAsync(atCaf);
+
+        var held = HeldBy(merged, CafDataset)!.Value;
+        held.GetProperty("node").GetString().ShouldBe(Caf);
+        DateTimeOffset.Parse(held.GetProperty("fetchedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(-1));
+        Versions(merged, CafDataset).ShouldBe(Versions(local, CafDataset));
+        Versions(merged, CafDataset).ShouldNotBeEmpty();
+        Dataset(merged, CafDataset).GetProperty("status").GetString().ShouldBe("published");
+        HeldBy(merged, "ft-demandeurs-emploi")!.Value.GetProperty("node").GetString().ShouldBe(FranceTravail);
+        HeldBy(merged, "bailleur-logements").ShouldBeNull("a provider without a node publishes where it uploads: here");
+        (await nodes.DatabaseOf(Caf).ReadAuditAsync()).ShouldContain(r => r.Event.Action == "federation.catalog-served" && r.Event.Details["node"] == Epci);
+
+        // The portal's catalogue and dataset page say which node holds it.
+        (await PageAsync(Epci, "catalogue")).ShouldContain("détenu par le nœud caf-44");
+        (await PageAsync(Epci, "catalogue/" + CafDataset)).ShouldContain("Ce jeu de données est détenu par le nœud caf-44.");
+    }
+
+    [Fact]
+    public async Task A_peer_that_is_down_leaves_its_entries_in_the_catalogue_marked_stale_with_the_time_of_the_last_fetch()
+    {
+        using var atEpci = await nodes.ClientAsync(Epci, Epci, "analyst");
+        const string FtDataset = "ft-demandeurs-emploi";
+        await Poll.UntilAsync(async () => HeldBy(await CatalogAsync(atEpci), FtDataset) is { } held && !held.GetProperty("stale").GetBoolean(), "the EPCI node to fetch the France Travail node's catalogue");
+        var before = Versions(await CatalogAsync(atEpci), FtDataset);
+        await nodes[FranceTravail].KillAsync();
+        try
+        {
+            await Poll.UntilAsync(async () => HeldBy(await CatalogAsync(atEpci), FtDataset)!.Value.GetProperty("stale").GetBoolean(), "the EPCI node to notice that the France Travail node is down");
+            var stale = await CatalogAsync(atEpci);
+            Versions(stale, FtDataset).ShouldBe(before, "the entries of the last successful fetch stay");
+            HeldBy(stale, FtDataset)!.Value.GetProperty("fetchedAt").GetString().ShouldNotBeNull();
+            (await PageAsync(Epci, "catalogue")).ShouldContain("détenu par le nœud ft-pdl, injoignable : état du ");
+        }
+        finally
+        {
+            await nodes[FranceTravail].DisposeAsync();
+            await nodes.StartAsync(FranceTravail, nodes.DatabaseOf(FranceTravail));
+        }
+
+        await Poll.UntilAsync(async () => !HeldBy(await CatalogAsync(atEpci), FtDataset)!.Value.GetProperty("stale").GetBoolean(), "the entries to be fresh again");
+    }
+
+    /// <summary>A portal page of the node as the EPCI's analyst sees it, signed in through /connexion.</summary>
+    private async Task<string> PageAsync(string node, string path)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = nodes.UrlOf(node) };
+        using (var signIn = await Identity.PeopleSignInTests.PostSignInAsync(client, "connexion", Demo.DemoAccounts.UserName(Epci, "analyst"), Demo.DemoAccounts.Password(Epci, "analyst")))
+        {
+            signIn.StatusCode.ShouldBe(HttpStatusCode.Found);
+        }
+
+        using var response = await client.GetAsync(path);
+        var html = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, html);
+        return WebUtility.HtmlDecode(html);
+    }
+
+    private static async Task<JsonElement> CatalogAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("api/v1/catalog");
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static JsonElement Dataset(JsonElement catalog, string id) =>
+        catalog.GetProperty("datasets").EnumerateArray().Single(d => d.GetProperty("id").GetString() == id);
+
+    private static JsonElement? HeldBy(JsonElement catalog, string id) =>
+        Dataset(catalog, id).GetProperty("heldBy") is { ValueKind: JsonValueKind.Object } held ? held : null;
+
+    private static List<string> Versions(JsonElement catalog, string id) =>
+        [.. Dataset(catalog, id).GetProperty("versions").EnumerateArray().Select(v => $"{v.GetProperty("version").GetString()} {v.GetProperty("rowCount").GetInt64()} {v.GetProperty("contentSha256").GetString()}")];
+
     private async Task<HttpResponseMessage> SendAsAPeerAsync(string assertion, string correlationId)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/queries") { Content = JsonContent.Create(Query) };

@@ -37,7 +37,7 @@ public sealed class OptionsValidationTests
 
         var error = await Should.ThrowAsync<OptionsValidationException>(() => GatewayApp.InitialiseAsync(app));
 
-        error.Failures.ShouldBe(["DataClauses:Federation: AssertionLifetime must be between 0 and 60 s (peers refuse longer ones); PeerTimeout and PeerKeysLifetime positive."]);
+        error.Failures.ShouldBe(["DataClauses:Federation: AssertionLifetime must be between 0 and 60 s (peers refuse longer ones); PeerTimeout, PeerKeysLifetime and CatalogRefreshInterval positive."]);
     }
 
     [Fact]

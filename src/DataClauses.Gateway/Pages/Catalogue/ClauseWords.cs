@@ -128,4 +128,13 @@ internal static class ClauseWords
             parts.Add(value.ToString(French) + " " + (value == 1 ? one : many));
         }
     }
+
+    /// <summary>Where a dataset held by another node comes from, in French: the node, and how fresh its catalogue is.</summary>
+    public static string? Holding(Federation.PeerCatalog? holder) => holder switch
+    {
+        null => null,
+        { Stale: false } => $"détenu par le nœud {holder.Node}",
+        { FetchedAt: { } at } => $"détenu par le nœud {holder.Node}, injoignable : état du {at.ToString("d MMMM yyyy 'à' HH:mm 'UTC'", French)}",
+        _ => $"détenu par le nœud {holder.Node}, injoignable : catalogue pas encore reçu",
+    };
 }
