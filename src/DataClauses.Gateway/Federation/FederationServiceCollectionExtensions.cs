@@ -14,6 +14,7 @@ internal static class FederationServiceCollectionExtensions
         services.AddSingleton<PeerAssertions>();
         services.AddSingleton<PeerKeys>();
         services.AddScoped<PeerForwarder>();
+        services.AddSingleton<PeerQueries>();
         services.AddSingleton<PeerCatalogs>();
         services.AddHostedService<PeerCatalogRefresh>();
 

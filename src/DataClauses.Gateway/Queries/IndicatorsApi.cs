@@ -3,6 +3,7 @@ using System.Text.Json;
 using DataClauses.Disclosure;
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Contracts;
+using DataClauses.Gateway.Federation;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Policy.Engine;
@@ -48,7 +49,8 @@ internal static class IndicatorsApi
     /// 200 with the rows; 400; 403 <c>forbidden</c> with <c>numerator</c> and <c>denominator</c> decisions; 404;
     /// 406; 415; 422 <c>geography-not-available</c> (a dataset without that geography) or <c>cube-undefined</c>.
     /// </summary>
-    private static async Task<IResult> IndicatorAsync(HttpContext http, QueryService service, AuditService audit, CancellationToken cancellationToken)
+    private static async Task<IResult> IndicatorAsync(
+        HttpContext http, QueryService service, AuditService audit, NodeDirectory nodes, PeerQueries peers, CancellationToken cancellationToken)
     {
         if (ApiHttp.Negotiate(http.Request, csvAvailable: false) is null)
         {
@@ -101,6 +103,7 @@ internal static class IndicatorsApi
 
             var decisionRequest = new DecisionRequest
             {
+                Node = caller.Node,
                 Requester = requester,
                 Action = PolicyAction.Query,
                 Dataset = dataset!.Id,
@@ -134,10 +137,25 @@ internal static class IndicatorsApi
                 more).ToResult(http);
         }
 
-        var opened = new List<OpenedCube>(2);
+        // Each side from its holding node: this one (its protected cube) or a peer (its protected cells, federation).
+        var answers = new List<PeerSlice>(2);
         foreach (var side in sides)
         {
-            var (cube, problem) = await service.OpenAsync(side.Decision, side.Dataset.Id, side.Asked.Version, cancellationToken);
+            PeerSlice? answer;
+            ApiProblem? problem;
+            if (nodes.HolderOf(side.Dataset.Id) is { } holder)
+            {
+                (answer, problem) = caller.Node is not null
+                    ? (null, nodes.NotHeldHere(side.Dataset.Id, holder))
+                    : await peers.SliceAsync(caller, holder, side.Dataset.Id, side.Asked.Version, side.GeoDimension, side.Asked.Measure!, side.Asked.Purpose, CorrelationId.Of(http), cancellationToken);
+            }
+            else
+            {
+                var (cube, opening) = await service.OpenAsync(side.Decision, side.Dataset.Id, side.Asked.Version, cancellationToken);
+                problem = opening;
+                answer = cube is null ? null : new PeerSlice(cube.Version.Version, cube.Cube.Key.Fingerprint, QuerySlice.Take(cube.Cube, side.Request.Dimensions, side.Request.Measures, []));
+            }
+
             if (problem is not null)
             {
                 problem = problem with { Detail = $"{side.Name}: {problem.Detail}" };
@@ -145,21 +163,25 @@ internal static class IndicatorsApi
                 return problem.ToResult(http);
             }
 
-            opened.Add(cube!);
+            answers.Add(answer!);
         }
 
-        var slices = sides.Select((s, i) => QuerySlice.Take(opened[i].Cube, s.Request.Dimensions, s.Request.Measures, [])).ToList();
+        var slices = answers.Select(a => a.Slice).ToList();
         var rows = Join(slices[0], slices[1], per);
         details["rowsReturned"] = rows.Count.ToString(CultureInfo.InvariantCulture);
         for (var i = 0; i < 2; i++)
         {
-            details[sides[i].Name + "Version"] = opened[i].Version.Version;
+            details[sides[i].Name + "Version"] = answers[i].Version;
+            if (nodes.HolderOf(sides[i].Dataset.Id) is { } holder)
+            {
+                details[sides[i].Name + "Node"] = holder.Id;
+            }
         }
 
         var suppressed = rows.Count(r => r.Status == QueryAnswer.Secret);
         await RecordAsync(audit, QueryAudit.IndicatorAnswered, "success", request, sides, details, null, cancellationToken, suppressed);
         Telemetry.CellsSuppressed.Add(suppressed, new KeyValuePair<string, object?>("dataclauses.dataset", sides[0].Dataset.Id));
-        return Results.Bytes(Write(geography, per, sides, opened, rows, suppressed, CorrelationId.Of(http)), "application/json; charset=utf-8");
+        return Results.Bytes(Write(geography, per, sides, answers, rows, suppressed, CorrelationId.Of(http)), "application/json; charset=utf-8");
     }
 
     /// <summary>One indicator row: the two sides' published values and statuses, and the ratio.</summary>
@@ -190,7 +212,7 @@ internal static class IndicatorsApi
         return rows;
     }
 
-    private static byte[] Write(GeoLevel geography, decimal per, List<Side> sides, List<OpenedCube> opened, List<IndicatorRow> rows, int suppressed, string correlationId)
+    private static byte[] Write(GeoLevel geography, decimal per, List<Side> sides, List<PeerSlice> answers, List<IndicatorRow> rows, int suppressed, string correlationId)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -203,7 +225,7 @@ internal static class IndicatorsApi
                 var side = sides[i];
                 w.WriteStartObject(side.Name);
                 w.WriteString("dataset", side.Dataset.Id);
-                w.WriteString("version", opened[i].Version.Version);
+                w.WriteString("version", answers[i].Version);
                 w.WriteString("measure", side.Asked.Measure);
                 w.WriteString("purpose", side.Asked.Purpose);
                 w.WriteString("contract", side.Decision.Contract!.Id);
@@ -211,7 +233,7 @@ internal static class IndicatorsApi
                 QueryAnswer.WriteDecision(w, side.Decision);
                 w.WritePropertyName("obligations");
                 DecisionJson.WriteObligations(w, side.Decision.Obligations!, side.Decision.RetentionDeadline);
-                w.WriteString("cubeFingerprint", opened[i].Cube.Key.Fingerprint);
+                w.WriteString("cubeFingerprint", answers[i].Fingerprint);
                 w.WriteEndObject();
             }
 

@@ -211,6 +211,75 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
     }
 
     [Fact]
+    public async Task Indicator_across_the_caf_and_france_travail_nodes_equals_the_single_node_answer_on_the_same_data()
+    {
+        var indicator = new
+        {
+            numerator = new { dataset = "ft-demandeurs-emploi", measure = "demandeurs", purpose = "observation" },
+            denominator = new { dataset = CafDataset, measure = "foyers", purpose = "observation" },
+            geography = "qpv",
+            per = 100,
+        };
+        var correlationId = "ind-" + Guid.NewGuid().ToString("N");
+        using var atEpci = await nodes.ClientAsync(Epci, Epci, "analyst");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/indicators") { Content = JsonContent.Create(indicator) };
+        request.Headers.Add("X-Correlation-Id", correlationId);
+        using var federated = await atEpci.SendAsync(request);
+        var federatedBody = await federated.Content.ReadAsStringAsync();
+        federated.StatusCode.ShouldBe(HttpStatusCode.OK, federatedBody);
+
+        // The same indicator on one node holding both datasets (federation off), seeded with the same synthetic data.
+        await using var single = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
+        await using var alone = await GatewayProcess.StartAsync(single, new Dictionary<string, string>
+        {
+            ["DataClauses__PoliciesPath"] = nodes.PoliciesPath,
+            ["DataClauses__SeedDemoDatasets"] = "true",
+        });
+        var token = await TokenAsync(alone.Http, Epci, "analyst");
+        using var aloneRequest = new HttpRequestMessage(HttpMethod.Post, "api/v1/indicators") { Content = JsonContent.Create(indicator) };
+        aloneRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var reference = await alone.Http.SendAsync(aloneRequest);
+        var referenceBody = await reference.Content.ReadAsStringAsync();
+        reference.StatusCode.ShouldBe(HttpStatusCode.OK, referenceBody);
+
+        using var a = JsonDocument.Parse(federatedBody);
+        using var b = JsonDocument.Parse(referenceBody);
+        var rows = a.RootElement.GetProperty("rows");
+        rows.GetArrayLength().ShouldBeGreaterThan(1);
+        rows.GetRawText().ShouldBe(b.RootElement.GetProperty("rows").GetRawText());
+        rows.EnumerateArray().ShouldContain(r => r.GetProperty("status").GetString() == "secret", "a cell secret on either side stays secret");
+        foreach (var side in new[] { "numerator", "denominator" })
+        {
+            a.RootElement.GetProperty(side).GetProperty("version").GetString().ShouldBe(b.RootElement.GetProperty(side).GetProperty("version").GetString());
+        }
+
+        // Each holding node answered its side for the EPCI node under the indicator's correlation id.
+        foreach (var (node, dataset) in new[] { (Caf, CafDataset), (FranceTravail, "ft-demandeurs-emploi") })
+        {
+            var answered = (await nodes.DatabaseOf(node).ReadAuditAsync()).Select(r => r.Event).Where(e => e.CorrelationId == correlationId && e.Action == "query.answered").ShouldHaveSingleItem();
+            answered.Dataset.ShouldBe(dataset);
+            answered.Details["node"].ShouldBe(Epci);
+        }
+
+        var epciEvent = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Select(r => r.Event).Single(e => e.CorrelationId == correlationId);
+        epciEvent.Action.ShouldBe("indicator.answered");
+        epciEvent.Details["numeratorNode"].ShouldBe(FranceTravail);
+        epciEvent.Details["denominatorNode"].ShouldBe(Caf);
+    }
+
+    private static async Task<string> TokenAsync(HttpClient http, string organisation, string role)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+            Uri.EscapeDataString(Demo.DemoAccounts.ClientId(organisation, role)) + ":" + Uri.EscapeDataString(Demo.DemoAccounts.Secret(organisation, role)))));
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    [Fact]
     public async Task Epci_catalogue_lists_what_its_peers_hold_with_their_versions_and_the_holding_node()
     {
         using var atEpci = await nodes.ClientAsync(Epci, Epci, "analyst");
