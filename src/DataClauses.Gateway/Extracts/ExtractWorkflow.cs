@@ -56,7 +56,7 @@ internal sealed class ExtractWorkflow(
         ArgumentNullException.ThrowIfNull(caller);
         var requester = caller.ToRequester();
         var retention = request.RetentionDuration;
-        var decisionRequests = request.Tables.Select(t => t.ToDecisionRequest(requester, PolicyAction.Extract) with { Retention = retention }).ToList();
+        var decisionRequests = request.Tables.Select(t => t.ToDecisionRequest(requester, PolicyAction.Extract) with { Retention = retention, Node = caller.Node }).ToList();
 
         var datasets = new List<DatasetDeclaration>(decisionRequests.Count);
         foreach (var table in decisionRequests)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DataClauses.Gateway.Federation;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 
@@ -87,12 +88,20 @@ internal static class ExtractsApi
     /// <c>pending-approval</c> otherwise); 400; 403 <c>forbidden</c> with every denying table's reasons; 404
     /// <c>not-found</c> / <c>version-not-found</c>; 415; 422 <c>cube-undefined</c>.
     /// </summary>
-    private static async Task<IResult> RequestAsync(HttpContext http, ExtractWorkflow workflow, CancellationToken cancellationToken)
+    private static async Task<IResult> RequestAsync(HttpContext http, ExtractWorkflow workflow, PeerExtracts extracts, PeerForwarder peers, CancellationToken cancellationToken)
     {
+        peers.PrepareBody(http.Request);
         var (request, invalid) = await ApiHttp.ReadRequestAsync(http, "extract request", ExtractRequestReader.Read, validate: null, cancellationToken);
         if (request is null)
         {
             return invalid!;
+        }
+
+        // Federation: an extract is produced and kept where its rows are.
+        var (holder, acrossNodes) = extracts.HolderOf(request.Tables.Select(t => t.Dataset));
+        if (acrossNodes is not null || holder is not null)
+        {
+            return acrossNodes?.ToResult(http) ?? await peers.ForwardIfHeldElsewhereAsync(http, request.Tables[0].Dataset!, request.Purpose, cancellationToken) ?? Results.Empty;
         }
 
         var (extract, problem) = await workflow.RequestAsync(request, Caller.From(http.User), CorrelationId.Of(http), cancellationToken);
@@ -105,8 +114,16 @@ internal static class ExtractsApi
         return Results.Text(System.Text.Encoding.UTF8.GetString(ExtractView.One(extract, [], [])), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, ExtractWorkflow workflow, CancellationToken cancellationToken) =>
-        One(http, await workflow.GetAsync(id, Caller.From(http.User), cancellationToken));
+    private static async Task<IResult> GetAsync(string id, HttpContext http, ExtractWorkflow workflow, PeerExtracts extracts, PeerForwarder peers, CancellationToken cancellationToken) =>
+        await ElsewhereAsync(id, http, await workflow.GetAsync(id, Caller.From(http.User), cancellationToken), extracts, peers, cancellationToken);
+
+    /// <summary>The outcome here, unless the extract was not found here and a peer holds it (federation): then its answer.</summary>
+    private static async Task<IResult> ElsewhereAsync(
+        string id, HttpContext http, (ExtractDetails? Details, ApiProblem? Problem) outcome, PeerExtracts extracts, PeerForwarder peers, CancellationToken cancellationToken) =>
+        outcome.Problem?.Status == StatusCodes.Status404NotFound
+            && await extracts.FindAsync(Caller.From(http.User), id, CorrelationId.Of(http), cancellationToken) is { } found
+            ? await peers.ForwardAsync(http, found.Peer, found.ContractId, null, null, cancellationToken)
+            : One(http, outcome);
 
     private static async Task<IResult> ListAsync(HttpContext http, ExtractWorkflow workflow, string? mine, string? status, CancellationToken cancellationToken)
     {
@@ -180,12 +197,13 @@ internal static class ExtractsApi
     /// <c>extract-not-ready</c> (pending, approved, producing) or <c>extract-not-available</c> (rejected, denied,
     /// failed); 410 <c>extract-expired</c> (deadline passed) or <c>extract-purged</c>.
     /// </summary>
-    private static async Task<IResult> DownloadAsync(string id, HttpContext http, ExtractWorkflow workflow, string? format, string? table, CancellationToken cancellationToken)
+    private static async Task<IResult> DownloadAsync(
+        string id, HttpContext http, ExtractWorkflow workflow, PeerExtracts extracts, PeerForwarder peers, string? format, string? table, CancellationToken cancellationToken)
     {
         var (download, problem) = await workflow.DownloadAsync(id, Caller.From(http.User), format, table, cancellationToken);
         if (download is null)
         {
-            return problem!.ToResult(http);
+            return await ElsewhereAsync(id, http, (null, problem), extracts, peers, cancellationToken);
         }
 
         var (extract, tables) = (download.Extract, download.Tables);
@@ -211,8 +229,8 @@ internal static class ExtractsApi
     /// (again: 200, unchanged); 409 <c>extract-not-expired</c> before the deadline, <c>nothing-to-attest</c> when it
     /// was never produced.
     /// </summary>
-    private static async Task<IResult> AttestAsync(string id, HttpContext http, ExtractWorkflow workflow, CancellationToken cancellationToken) =>
-        One(http, await workflow.AttestAsync(id, Caller.From(http.User), cancellationToken));
+    private static async Task<IResult> AttestAsync(string id, HttpContext http, ExtractWorkflow workflow, PeerExtracts extracts, PeerForwarder peers, CancellationToken cancellationToken) =>
+        await ElsewhereAsync(id, http, await workflow.AttestAsync(id, Caller.From(http.User), cancellationToken), extracts, peers, cancellationToken);
 
     private static IResult One(HttpContext http, (ExtractDetails? Details, ApiProblem? Problem) outcome) => outcome.Details is { } d
         ? Results.Bytes(ExtractView.One(d.Extract, d.Votes, d.Files), "application/json; charset=utf-8")

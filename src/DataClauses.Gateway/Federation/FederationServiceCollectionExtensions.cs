@@ -15,6 +15,7 @@ internal static class FederationServiceCollectionExtensions
         services.AddSingleton<PeerKeys>();
         services.AddScoped<PeerForwarder>();
         services.AddSingleton<PeerQueries>();
+        services.AddSingleton<PeerExtracts>();
         services.AddSingleton<PeerCatalogs>();
         services.AddHostedService<PeerCatalogRefresh>();
 

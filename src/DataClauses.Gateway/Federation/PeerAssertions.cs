@@ -30,6 +30,7 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
 
     private static readonly TimeSpan Skew = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
 
     /// <summary>Signs an assertion for <paramref name="caller"/> addressed to <paramref name="audience"/>.</summary>
     public async Task<string> CreateAsync(Caller caller, string audience, string contractId, string? purpose, string correlationId, CancellationToken cancellationToken)
@@ -168,9 +169,11 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
     /// <summary>Records an assertion id until it expires; false when it was seen already.</summary>
     private bool Remember(string id, DateTimeOffset expires)
     {
+        // Expired ids are dropped at most once a second: a walk per request would cost O(ids alive) each time.
         var now = clock.GetUtcNow();
-        if (_seen.Count > 10_000)
+        if (now >= _nextPurge)
         {
+            _nextPurge = now.AddSeconds(1);
             foreach (var (old, until) in _seen)
             {
                 if (until + Skew < now)

@@ -5,6 +5,7 @@ using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Extracts;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
+using DataClauses.Policy.Model;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -52,15 +53,27 @@ internal sealed partial class PeerForwarder(
             return null;
         }
 
-        var caller = Caller.From(http.User);
-        if (caller.Node is not null)
+        if (Caller.From(http.User).Node is not null)
         {
             // A peer asks about a dataset this node does not hold either: no chains of forwarding.
             return nodes.NotHeldHere(datasetId, holder).ToResult(http);
         }
 
+        return await ForwardAsync(http, holder, contract.Id, dataset, purpose, cancellationToken);
+    }
+
+    /// <summary>
+    /// Forwards the request to <paramref name="holder"/> under <paramref name="contractId"/> (about <paramref name="dataset"/>
+    /// when known) and returns what to answer: empty once the peer's response is written, a 502/504 problem otherwise.
+    /// </summary>
+    public async Task<IResult> ForwardAsync(HttpContext http, PeerNode holder, string contractId, DatasetDeclaration? dataset, string? purpose, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(holder);
+        var caller = Caller.From(http.User);
+        var datasetId = dataset?.Id;
         var correlationId = CorrelationId.Of(http);
-        var assertion = await assertions.CreateAsync(caller, holder.Id, contract.Id, purpose, correlationId, cancellationToken);
+        var assertion = await assertions.CreateAsync(caller, holder.Id, contractId, purpose, correlationId, cancellationToken);
         if (http.Request.Body.CanSeek)
         {
             http.Request.Body.Position = 0;
@@ -77,7 +90,7 @@ internal sealed partial class PeerForwarder(
             : http.Response.StatusCode;
         var auditEvent = audit.Create(ForwardedAction, failed || status >= 400 ? "failure" : "success") with
         {
-            DataOwner = dataset.Provider,
+            DataOwner = dataset?.Provider,
             Dataset = datasetId,
             Purpose = purpose,
         };
@@ -104,9 +117,9 @@ internal sealed partial class PeerForwarder(
 
         return status == StatusCodes.Status504GatewayTimeout
             ? new ApiProblem(status, "peer-timeout", "Nœud injoignable / Peer node timed out",
-                $"Node '{holder.Id}' ({holder.Url}), which holds dataset '{datasetId}', did not answer in {options.Value.Federation.PeerTimeout.TotalSeconds:0} s. Nothing was changed here; try again later.").ToResult(http)
+                $"Node '{holder.Id}' ({holder.Url}), which holds {(datasetId is null ? "what was asked" : $"dataset '{datasetId}'")}, did not answer in {options.Value.Federation.PeerTimeout.TotalSeconds:0} s. Nothing was changed here; try again later.").ToResult(http)
             : new ApiProblem(status, "peer-unavailable", "Nœud indisponible / Peer node unavailable",
-                $"Node '{holder.Id}' ({holder.Url}), which holds dataset '{datasetId}', cannot be reached ({error}). Nothing was changed here; try again later.").ToResult(http);
+                $"Node '{holder.Id}' ({holder.Url}), which holds {(datasetId is null ? "what was asked" : $"dataset '{datasetId}'")}, cannot be reached ({error}). Nothing was changed here; try again later.").ToResult(http);
     }
 
     [LoggerMessage(EventId = 9102, Level = LogLevel.Warning, Message = "Forwarding to peer node {Peer} at {Url} failed: {Error}")]

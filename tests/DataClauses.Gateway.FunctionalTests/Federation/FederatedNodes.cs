@@ -95,19 +95,26 @@ public sealed class FederatedNodes : IAsyncLifetime
     /// <summary>A client of <paramref name="node"/> with a demo account's access token issued by that node.</summary>
     public async Task<HttpClient> ClientAsync(string node, string organisation, string role)
     {
+        var client = new HttpClient { BaseAddress = UrlOf(node), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(_nodes[node].Http, organisation, role));
+        return client;
+    }
+
+    /// <summary>A demo account's access token from the gateway <paramref name="http"/> talks to (client credentials).</summary>
+    public static async Task<string> TokenAsync(HttpClient http, string organisation, string role)
+    {
+        ArgumentNullException.ThrowIfNull(http);
         using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token")
         {
             Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
         };
         var credentials = Uri.EscapeDataString(Demo.DemoAccounts.ClientId(organisation, role)) + ":" + Uri.EscapeDataString(Demo.DemoAccounts.Secret(organisation, role));
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
-        using var response = await _nodes[node].Http.SendAsync(request);
+        using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
         using var token = JsonDocument.Parse(body);
-        var client = new HttpClient { BaseAddress = UrlOf(node), Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
-        return client;
+        return token.RootElement.GetProperty("access_token").GetString()!;
     }
 
     public async Task DisposeAsync()

@@ -27,9 +27,7 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
     {
         var correlationId = "fed-" + Guid.NewGuid().ToString("N");
         using var atEpci = await nodes.ClientAsync(Epci, Epci, "analyst");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/queries") { Content = JsonContent.Create(Query) };
-        request.Headers.Add("X-Correlation-Id", correlationId);
-        using var forwarded = await atEpci.SendAsync(request);
+        using var forwarded = await PostAsync(atEpci, "api/v1/queries", Query, correlationId);
         var body = await forwarded.Content.ReadAsStringAsync();
         forwarded.StatusCode.ShouldBe(HttpStatusCode.OK, body);
         forwarded.Headers.GetValues("X-Correlation-Id").ShouldBe([correlationId]);
@@ -222,9 +220,7 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
         };
         var correlationId = "ind-" + Guid.NewGuid().ToString("N");
         using var atEpci = await nodes.ClientAsync(Epci, Epci, "analyst");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/indicators") { Content = JsonContent.Create(indicator) };
-        request.Headers.Add("X-Correlation-Id", correlationId);
-        using var federated = await atEpci.SendAsync(request);
+        using var federated = await PostAsync(atEpci, "api/v1/indicators", indicator, correlationId);
         var federatedBody = await federated.Content.ReadAsStringAsync();
         federated.StatusCode.ShouldBe(HttpStatusCode.OK, federatedBody);
 
@@ -235,7 +231,7 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
             ["DataClauses__PoliciesPath"] = nodes.PoliciesPath,
             ["DataClauses__SeedDemoDatasets"] = "true",
         });
-        var token = await TokenAsync(alone.Http, Epci, "analyst");
+        var token = await FederatedNodes.TokenAsync(alone.Http, Epci, "analyst");
         using var aloneRequest = new HttpRequestMessage(HttpMethod.Post, "api/v1/indicators") { Content = JsonContent.Create(indicator) };
         aloneRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var reference = await alone.Http.SendAsync(aloneRequest);
@@ -267,16 +263,79 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
         epciEvent.Details["denominatorNode"].ShouldBe(Caf);
     }
 
-    private static async Task<string> TokenAsync(HttpClient http, string organisation, string role)
+    [Fact]
+    public async Task Extract_of_france_travail_data_asked_at_the_epci_node_is_produced_and_kept_at_the_france_travail_node_and_downloaded_through_the_epci_node()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
-            Uri.EscapeDataString(Demo.DemoAccounts.ClientId(organisation, role)) + ":" + Uri.EscapeDataString(Demo.DemoAccounts.Secret(organisation, role)))));
-        using var response = await http.SendAsync(request);
+        var body = new
+        {
+            tables = new[] { new { dataset = "ft-demandeurs-emploi", dimensions = new[] { "qpv", "categorie" }, measures = new[] { "demandeurs" } } },
+            purpose = "observation",
+            justification = "Diagnostic annuel des quartiers pour le comité de pilotage.",
+            retention = "P3M",
+        };
+        using var analyst = await nodes.ClientAsync(Epci, Epci, "analyst");
+        using var requested = await analyst.PostAsJsonAsync("api/v1/extracts", body);
+        var created = await requested.Content.ReadAsStringAsync();
+        requested.StatusCode.ShouldBe(HttpStatusCode.Created, created);
+        var id = JsonDocument.Parse(created).RootElement.GetProperty("id").GetString()!;
+
+        // Kept where its rows are: nothing at the EPCI node, the extract at the France Travail node for the EPCI's analyst.
+        Convert.ToInt64(await nodes.DatabaseOf(Epci).ScalarAsync("SELECT COUNT(*) FROM extracts"), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(0);
+        (await nodes.DatabaseOf(FranceTravail).ScalarAsync($"SELECT requester_client_id FROM extracts WHERE id = '{id}'"))!.ToString().ShouldBe("node:" + Epci);
+        (await nodes.DatabaseOf(FranceTravail).ScalarAsync($"SELECT requester_organisation FROM extracts WHERE id = '{id}'"))!.ToString().ShouldBe(Epci);
+
+        // Read and downloaded through the EPCI node, as if it were there.
+        await Poll.UntilAsync(async () => (await ExtractStatusAsync(analyst, id)) == "ready", "the France Travail node to produce the extract");
+        using (var file = await analyst.GetAsync($"api/v1/extracts/{id}/file?format=csv"))
+        {
+            var csv = await file.Content.ReadAsStringAsync();
+            file.StatusCode.ShouldBe(HttpStatusCode.OK, csv);
+            file.Headers.GetValues("DataClauses-Extract").Single().ShouldBe(id);
+            csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeGreaterThan(1);
+        }
+
+        using (var early = await analyst.PostAsync($"api/v1/extracts/{id}/attest-deletion", null))
+        {
+            await early.ShouldBeProblemAsync(HttpStatusCode.Conflict, "extract-not-expired");
+        }
+
+        // Another person of another organisation never reaches it, here or there.
+        using (var stranger = await nodes.ClientAsync(Epci, "etat-prefecture", "analyst"))
+        using (var hidden = await stranger.GetAsync($"api/v1/extracts/{id}"))
+        {
+            await hidden.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        }
+
+        var downloaded = (await nodes.DatabaseOf(FranceTravail).ReadAuditAsync()).Select(r => r.Event).Where(e => e.Action == "extract.downloaded").ShouldHaveSingleItem();
+        downloaded.Actor.Organisation.ShouldBe(Epci);
+    }
+
+    [Fact]
+    public async Task Extract_mixing_datasets_of_two_nodes_is_refused_and_nothing_is_created()
+    {
+        using var analyst = await nodes.ClientAsync(Epci, Epci, "analyst");
+        using var response = await analyst.PostAsJsonAsync("api/v1/extracts", new
+        {
+            tables = new object[]
+            {
+                new { dataset = "ft-demandeurs-emploi", dimensions = new[] { "qpv" }, measures = new[] { "demandeurs" } },
+                new { dataset = CafDataset, dimensions = new[] { "qpv" }, measures = new[] { "foyers" } },
+            },
+            purpose = "observation",
+            justification = "Diagnostic annuel des quartiers pour le comité de pilotage.",
+            retention = "P3M",
+        });
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "extract-across-nodes")).GetProperty("detail").GetString()!.ShouldContain("ft-pdl");
+        Convert.ToInt64(await nodes.DatabaseOf(Epci).ScalarAsync("SELECT COUNT(*) FROM extracts"), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(0);
+    }
+
+    private static async Task<string?> ExtractStatusAsync(HttpClient client, string id)
+    {
+        using var response = await client.GetAsync($"api/v1/extracts/{id}");
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
-        using var json = JsonDocument.Parse(body);
-        return json.RootElement.GetProperty("access_token").GetString()!;
+        return JsonDocument.Parse(body).RootElement.GetProperty("status").GetString();
     }
 
     [Fact]
@@ -360,12 +419,20 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
     private static List<string> Versions(JsonElement catalog, string id) =>
         [.. Dataset(catalog, id).GetProperty("versions").EnumerateArray().Select(v => $"{v.GetProperty("version").GetString()} {v.GetProperty("rowCount").GetInt64()} {v.GetProperty("contentSha256").GetString()}")];
 
-    private async Task<HttpResponseMessage> SendAsAPeerAsync(string assertion, string correlationId)
+    private Task<HttpResponseMessage> SendAsAPeerAsync(string assertion, string correlationId) =>
+        PostAsync(nodes[Caf].Http, "api/v1/queries", Query, correlationId, assertion);
+
+    /// <summary>POSTs <paramref name="body"/> as JSON with this correlation id (and a node assertion, when given).</summary>
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, object body, string correlationId, string? assertion = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/queries") { Content = JsonContent.Create(Query) };
-        request.Headers.Add("DataClauses-Peer-Assertion", assertion);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         request.Headers.Add("X-Correlation-Id", correlationId);
-        return await nodes[Caf].Http.SendAsync(request);
+        if (assertion is not null)
+        {
+            request.Headers.Add("DataClauses-Peer-Assertion", assertion);
+        }
+
+        return await client.SendAsync(request);
     }
 
     private static string Assertion(
