@@ -83,14 +83,7 @@ fed_up "$WORK" DataClauses__Limits__ApiRequestsPerSecond=1000000 DataClauses__Li
 fed_check
 
 # The query.answered events stored at the CAF node (each answer, forwarded or direct, is audited there).
-answered() {
-  python3 - "$WORK/node-caf-44/data/dataclauses.db" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=60)
-print(db.execute("SELECT count(*) FROM audit_events WHERE action = 'query.answered'").fetchone()[0])
-PY
-}
-minus() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
+answered() { sqlite_answered "$WORK/node-caf-44/data/dataclauses.db"; }
 
 # One wrk run on a path ("via-peer": the EPCI node; "direct": the CAF node) with $4 connections; sets RESULT and the
 # CPU seconds of the EPCI and CAF nodes meanwhile.
@@ -125,7 +118,6 @@ print("\t".join(str(x) for x in [
     sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8]]))
 PY
 }
-rps() { python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(round(r["requests"] / (r["duration_us"] / 1e6)))' "$RESULT"; }
 
 # --- 4. Warm-up, then the rounds, alternating which path goes first ------------------------------------------------
 log "Warm-up: ${WARMUP} s of load on each path (not measured)"
