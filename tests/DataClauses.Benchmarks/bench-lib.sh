@@ -51,6 +51,21 @@ json() { python3 -c 'import json, sys; d = json.load(sys.stdin)
 for k in sys.argv[1].split("."): d = d[k]
 print(d)' "$1"; }
 
+# $2 - $1, two decimals (CPU seconds between two snapshots).
+minus() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
+
+# Requests per second of the wrk summary file RESULT (written by queries/query.lua's done()).
+rps() { python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(round(r["requests"] / (r["duration_us"] / 1e6)))' "$RESULT"; }
+
+# The query.answered events in the audit log of the gateway's SQLite database $1 (read-only).
+sqlite_answered() {
+  python3 - "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=60)
+print(db.execute("SELECT count(*) FROM audit_events WHERE action = 'query.answered'").fetchone()[0])
+PY
+}
+
 # CPU seconds (user + system) used so far: "process PID" by one process; "cluster POSTMASTER_PID" by a PostgreSQL
 # cluster (the postmaster, its live children, and the children that exited: the postmaster's cutime/cstime).
 proc_cpu() {

@@ -134,15 +134,10 @@ answered() {
   if [ "$PROVIDER" = postgresql ]; then
     psql -X -At -h 127.0.0.1 -p "$PGPORT" -U dataclauses -d gateway -c "SELECT count(*) FROM audit_events WHERE action = 'query.answered'"
   else
-    python3 - "$WORK/gateway-sqlite/data/dataclauses.db" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=60)
-print(db.execute("SELECT count(*) FROM audit_events WHERE action = 'query.answered'").fetchone()[0])
-PY
+    sqlite_answered "$WORK/gateway-sqlite/data/dataclauses.db"
   fi
 }
 
-minus() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
 
 # Runs the real query once (which builds the protected cube), checks the answer, and gives its exact body and
 # Content-Type to the plain endpoint; then checks that the plain endpoint answers the same bytes and type.
@@ -223,7 +218,6 @@ print("\t".join(str(x) for x in [
     sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8], sys.argv[9]]))
 PY
 }
-rps() { python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(round(r["requests"] / (r["duration_us"] / 1e6)))' "$RESULT"; }
 
 # --- 6. One provider: prepare, warm up, wait for a quieter machine, alternate the rounds --------------------------------
 measure() { # provider
