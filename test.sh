@@ -105,7 +105,7 @@ log "Running tests"
 # the other): lane 1 runs the functional tests but the process-heavy classes; lane 2 runs those, then every other
 # project. An extra --filter given to this script runs everything in one lane with it.
 TESTS=(-c Release --no-build -nologo --logger "console;verbosity=minimal" --results-directory "$WORK/results")
-HEAVY=(FunctionalTests.Federation. FunctionalTests.Identity.ExternalIssuerProcessTests FunctionalTests.Identity.ProviderSignInTests)
+HEAVY=(FunctionalTests.Federation. FunctionalTests.Identity.ExternalIssuerProcessTests)
 set +e
 if printf '%s\n' "$@" | grep -q -- '--filter'; then
   dotnet test DataClauses.sln "${TESTS[@]}" "$@" 2>&1 | tee "$WORK/test-output.log"
