@@ -70,6 +70,12 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
     /// <summary>Checks an assertion received by this node; returns the principal it stands for, or why it is refused.</summary>
     public async Task<(ClaimsPrincipal? Principal, PeerRefusal? Refusal)> ValidateAsync(string token, CancellationToken cancellationToken)
     {
+        if (!nodes.Enabled)
+        {
+            // Outside a federation no peer is trusted, and no key of the contracts' nodes is ever fetched.
+            return Refuse("peer-untrusted", StatusCodes.Status403Forbidden, "This node does not take part in a federation: it accepts no node assertion.", null);
+        }
+
         var handler = new JsonWebTokenHandler();
         JsonWebToken unverified;
         try

@@ -56,7 +56,9 @@ internal sealed partial class PeerKeys(IHttpClientFactory http, TimeProvider clo
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ArgumentException)
             {
+                // The keys known so far stay, and the next attempt waits its turn: a peer that is down is not asked per request.
                 LogFetchFailed(logger, peer.Id, address, e.Message);
+                _sets[address] = (cached.Keys ?? [], clock.GetUtcNow());
                 return cached.Keys ?? [];
             }
         }

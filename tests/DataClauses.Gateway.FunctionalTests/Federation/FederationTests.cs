@@ -238,6 +238,14 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
         var referenceBody = await reference.Content.ReadAsStringAsync();
         reference.StatusCode.ShouldBe(HttpStatusCode.OK, referenceBody);
 
+        // A node outside any federation trusts no assertion, even one signed with a key a contract lists.
+        var now = DateTime.UtcNow;
+        using (var refused = await PostAsync(alone.Http, "api/v1/queries", Query, "alone-" + Guid.NewGuid().ToString("N"),
+            Assertion(nodes.PrefectureKey, "etat-prefecture", Epci, "etat-prefecture", Contract, nodes.ContractHash, now, now.AddSeconds(30), "dataclauses-peer+jwt")))
+        {
+            (await refused.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "peer-untrusted")).GetProperty("detail").GetString()!.ShouldContain("does not take part in a federation");
+        }
+
         using var a = JsonDocument.Parse(federatedBody);
         using var b = JsonDocument.Parse(referenceBody);
         var rows = a.RootElement.GetProperty("rows");
