@@ -5,7 +5,7 @@
 # to the last byte of the page received (Razor buffers a page this size: the time is the server's render, plus well
 # under a millisecond of loopback). Pages: the home page anonymous, the home page of a signed-in analyst (bearer token
 # of the demo client), the French 404 page, the analyst's pages (catalogue, dataset, query form and results) and the
-# extract pages: the request form, "mes extractions" and one extract (two extracts requested through the API first,
+# extract pages: the request form, "mes extractions" and one extract (two extracts requested through the form first,
 # one granted at once, one awaiting four-eyes approval) and the bailleur steward's approval queue.
 # Figures and how to read them: docs/BENCHMARKS.md, "Portal pages".
 #
@@ -73,7 +73,7 @@ TOKEN=$(token)
 
 log "Rendering each page $WARMUP + $RENDERS times (load average before: $(loadavg))"
 python3 - "$port" "$TOKEN" "$WARMUP" "$RENDERS" <<'PY' | tee "$WORK/results.txt"
-import http.client, json, re, statistics, sys, time, urllib.parse
+import http.client, re, statistics, sys, time, urllib.parse
 port, token, warmup, renders = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
 def session(login, password):
@@ -95,20 +95,26 @@ def session(login, password):
 analyst = session("analyst@epci-demo", "Demo-epci-demo-analyst!")
 steward = session("steward@bailleur-atlantique", "Demo-bailleur-atlantique-steward!")
 
-def request_extract(tables):
-    """Requests an extract through the API as the analyst (bearer token) and returns its id."""
+def request_extract(person, dataset, dimensions, measures):
+    """Requests an extract through the portal's form as the signed-in person and returns its id (from the redirect)."""
     c = http.client.HTTPConnection("127.0.0.1", port)
-    body = json.dumps({"tables": tables, "purpose": "observation", "retention": "P3M",
-                       "justification": "Diagnostic annuel des quartiers pour le comité de pilotage."})
-    c.request("POST", "/api/v1/extracts", body=body, headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    r = c.getresponse(); text = r.read().decode()
-    if r.status != 201:
-        sys.exit(f"extract request refused: {r.status} {text}")
-    return json.loads(text)["id"]
+    c.request("GET", "/extractions/nouvelle", headers={"Accept": "text/html", **person})
+    r = c.getresponse()
+    html = r.read().decode()
+    token = re.search(r'name="__RequestVerificationToken" type="hidden" value="([^"]+)"', html).group(1)
+    form = urllib.parse.urlencode({"__RequestVerificationToken": token, "JeuDeDonnees": dataset, "Dimensions": dimensions, "Mesures": measures,
+                                   "Finalite": "observation", "Justification": "Diagnostic annuel des quartiers pour le comité de pilotage.", "DureeMois": "3"})
+    c.request("POST", "/extractions/nouvelle", body=form, headers={"Content-Type": "application/x-www-form-urlencoded", **person})
+    r = c.getresponse(); r.read()
+    match = re.match(r"/extractions/([0-9a-f]+)", r.headers.get("Location") or "")
+    if r.status != 302 or not match:
+        sys.exit(f"extract request refused: {r.status} {r.headers.get('Location')}")
+    return match.group(1)
 
-# One extract the clauses grant at once (France Travail) and one waiting for the bailleur's two stewards.
-ready = request_extract([{"dataset": "ft-demandeurs-emploi", "dimensions": ["qpv", "categorie"], "measures": ["demandeurs"]}])
-request_extract([{"dataset": "bailleur-logements", "dimensions": ["commune", "typologie"], "measures": ["logements", "loyer_mensuel"]}])
+# The analyst's extracts, asked through the form: one the clauses grant at once (France Travail) and one waiting for
+# the bailleur's two stewards.
+ready = request_extract(analyst, "ft-demandeurs-emploi", "qpv, categorie", "demandeurs")
+request_extract(analyst, "bailleur-logements", "commune, typologie", "logements, loyer_mensuel")
 query = "/requetes?jeu=caf-foyers-allocataires&finalite=observation&dimensions=qpv&dimensions=type_menage&mesures=foyers&executer=1"
 pages = [
     ("home, anonymous", "/", {}, 200),
