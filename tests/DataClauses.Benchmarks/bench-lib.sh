@@ -46,6 +46,25 @@ run_cleanups() {
   for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
 }
 
+# On exit, whatever happens: run the cleanups, remove the paths under $WORK named as arguments (globs; kept when
+# BENCH_KEEP=1) and say where the logs are when the script failed; Ctrl-C and SIGTERM exit through it too.
+bench_cleanup_on_exit() {
+  BENCH_REMOVE=("$@")
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+bench_cleanup() {
+  local status=$? path
+  set +e
+  run_cleanups
+  if [ "${BENCH_KEEP:-0}" != 1 ]; then
+    for path in "${BENCH_REMOVE[@]}"; do rm -rf "$WORK"/$path 2>/dev/null; done
+  fi
+  [ $status -eq 0 ] || echo "${BENCH_NAME:-benchmark}: failed (exit $status); logs in $WORK" >&2
+  exit $status
+}
+
 # A field of the JSON document on stdin, by a dotted path.
 json() { python3 -c 'import json, sys; d = json.load(sys.stdin)
 for k in sys.argv[1].split("."): d = d[k]

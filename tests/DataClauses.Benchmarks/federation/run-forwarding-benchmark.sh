@@ -60,19 +60,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # --- 2. Temporary folder, and cleanup whatever happens ------------------------------------------------------------
 bench_workdir dataclauses-federation-bench
 FED_WORK=$WORK
-cleanup() {
-  local status=$?
-  set +e
-  run_cleanups
-  if [ "$KEEP" != 1 ]; then
-    rm -rf "$WORK/artifacts" "$WORK"/node-* 2>/dev/null
-  fi
-  [ $status -eq 0 ] || echo "run-forwarding-benchmark: failed (exit $status); logs in $WORK" >&2
-  exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit artifacts 'node-*'
 log "Working in $WORK"
 LOAD_START=$(loadavg)
 printf '%s' "$FED_QUERY" >"$WORK/query.json"

@@ -32,17 +32,7 @@ SECRET=demo-secret-epci-demo-analyst
 bench_prerequisites
 command -v npm >/dev/null 2>&1 || die "the gateway's build needs node and npm (apt-get install -y nodejs npm)"
 bench_workdir dataclauses-pages-bench
-cleanup() {
-  local status=$?
-  set +e
-  run_cleanups
-  rm -rf "$WORK/artifacts" "$WORK/gateway" 2>/dev/null
-  [ $status -eq 0 ] || echo "run-pages-benchmark: failed (exit $status); logs in $WORK" >&2
-  exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit artifacts gateway
 log "Working in $WORK"
 
 log "Building the gateway (Release)"

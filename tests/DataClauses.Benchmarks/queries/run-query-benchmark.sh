@@ -54,19 +54,7 @@ bench_prerequisites wrk
 
 # --- 2. Temporary folder, and cleanup whatever happens ------------------------------------------------------------
 bench_workdir dataclauses-query-bench
-cleanup() {
-  local status=$?
-  set +e
-  run_cleanups
-  if [ "$KEEP" != 1 ]; then
-    rm -rf "$WORK/artifacts" "$WORK"/gateway-* 2>/dev/null
-  fi
-  [ $status -eq 0 ] || echo "run-query-benchmark: failed (exit $status); logs in $WORK" >&2
-  exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit artifacts 'gateway-*'
 log "Working in $WORK"
 LOAD_START=$(loadavg)
 printf '%s' "$QUERY" >"$WORK/query.json"
