@@ -80,6 +80,7 @@ public static partial class GatewayApp
         });
 
         services.AddSingleton<ContractCatalog>();
+        services.AddSingleton<Commitments>();
         services.AddSingleton<PolicyDecisions>();
         services.AddGatewayStorage();
         services.AddDatabaseKeyRing(builder.Configuration);

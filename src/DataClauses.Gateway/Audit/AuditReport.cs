@@ -1,9 +1,9 @@
 using System.Globalization;
 using DataClauses.Audit;
-using DataClauses.Gateway.Catalog;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Storage;
+using DataClauses.Policy.Engine;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -48,8 +48,15 @@ internal sealed record SuppressionSummary(long Total, IReadOnlyList<DatasetCells
 /// <summary>Cells suppressed in the answers about one dataset.</summary>
 internal sealed record DatasetCells(string? Dataset, long Cells, long Answers);
 
-/// <summary>A clause's publication commitment and whether it is met.</summary>
-internal sealed record CommitmentLine(string Contract, string Clause, string Dataset, string Frequency, DateTimeOffset? LastPublishedAt, DateTimeOffset DueAt, string Status, int PublishedInPeriod);
+/// <summary>A clause's publication commitment and whether it is met (by reference period: <see cref="Contracts.Commitments"/>).</summary>
+internal sealed record CommitmentLine(string Contract, string Clause, string Dataset, string Frequency, DateTimeOffset? LastPublishedAt, DateTimeOffset DueAt, string Status, int PublishedInPeriod)
+{
+    /// <summary>Days since the oldest missed due date (0 unless late).</summary>
+    public int DaysLate { get; init; }
+
+    /// <summary>Reference periods past their due date without a version.</summary>
+    public int MissingPeriods { get; init; }
+}
 
 /// <summary>The chain's verification when the report was made.</summary>
 internal sealed record ChainStatus(
@@ -61,12 +68,12 @@ internal sealed record ReportAlert(string Kind, string? Actor, string? Dataset, 
 
 /// <summary>
 /// Builds the report from the audit log alone (the events the organisation's DPO may see), the contracts' publication
-/// commitments and the catalogue's published versions (through <see cref="IPublishedDatasets"/>).
+/// commitments and the published versions (through <see cref="Contracts.Commitments"/>).
 /// </summary>
 internal sealed class AuditReportBuilder(
     GatewayDbContext db,
     ContractCatalog contracts,
-    IPublishedDatasets published,
+    Commitments commitments,
     TimeProvider clock,
     IOptions<GatewayOptions> options)
 {
@@ -140,16 +147,16 @@ internal sealed class AuditReportBuilder(
         }
 
         var unattested = await ExpiredUnattestedAsync(organisation, to, asOf, cancellationToken);
-        var commitments = await CommitmentsAsync(organisation, from, to, asOf, cancellationToken);
+        var publications = await CommitmentsAsync(organisation, from, to, cancellationToken);
         var chain = await ChainStatusAsync(cancellationToken);
 
         var alertList = new List<ReportAlert>();
         alertList.AddRange(DenialBursts(denials, alerts));
         alertList.AddRange(SliceBursts(answers, alerts));
         alertList.AddRange(AfterHours(downloads, alerts));
-        alertList.AddRange(commitments.Where(c => c.Status == "late").Select(c => new ReportAlert(
-            "publication-overdue", null, c.Dataset, c.DueAt, asOf, 1,
-            string.Create(CultureInfo.InvariantCulture, $"Engagement de publication en retard : {c.Dataset} (clause {c.Clause}, fréquence {c.Frequency}) était attendu le {c.DueAt:yyyy-MM-dd}."))));
+        alertList.AddRange(publications.Where(c => c.Status == "late").Select(c => new ReportAlert(
+            "publication-overdue", null, c.Dataset, c.DueAt, asOf, c.MissingPeriods,
+            string.Create(CultureInfo.InvariantCulture, $"Engagement de publication en retard de {c.DaysLate} jour(s) : {c.Dataset} (clause {c.Clause}, fréquence {c.Frequency}), {c.MissingPeriods} période(s) de référence sans version, la plus ancienne attendue le {c.DueAt:yyyy-MM-dd}."))));
         if (!chain.Intact)
         {
             alertList.Insert(0, new ReportAlert("chain-broken", null, null, asOf, asOf, 1,
@@ -171,7 +178,7 @@ internal sealed class AuditReportBuilder(
                 .Select(r => new ReasonLine(r.Key.Item1, r.Key.Item2, r.Value))],
             new ExtractSummary(extractCounts, unattested),
             new SuppressionSummary(suppressedTotal, [.. cells.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => new DatasetCells(c.Key.Length == 0 ? null : c.Key, c.Value.Cells, c.Value.Answers))]),
-            commitments,
+            publications,
             chain,
             alertList);
     }
@@ -216,33 +223,31 @@ internal sealed class AuditReportBuilder(
     }
 
     /// <summary>
-    /// Each clause in force whose provider is the organisation and that commits to a publication frequency: the last
-    /// publication (dataset.published events, else the catalogue's current version), when the next is due, met or late.
+    /// Each clause in force whose provider is the organisation and that commits to a publication frequency, as
+    /// <see cref="Commitments"/> evaluates it today by reference period: the last publication, the due date that matters
+    /// (the oldest missed one when late, else the next one), met / late / not-yet-due, and the publications in the period.
     /// </summary>
-    private async Task<List<CommitmentLine>> CommitmentsAsync(string organisation, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken cancellationToken)
+    private async Task<List<CommitmentLine>> CommitmentsAsync(string organisation, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        var day = DateOnly.FromDateTime(asOf.UtcDateTime);
         var lines = new List<CommitmentLine>();
-        foreach (var contract in contracts.Contracts.Contracts.Where(c => c.IsInForce(day)))
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        foreach (var contract in contracts.Contracts.Contracts.Where(c => c.IsInForce(today) && c.Clauses.Concat(c.Amendments.SelectMany(a => a.Changes).Select(x => x.Clause)).Any(x => x?.Provider == organisation)))
         {
-            foreach (var clause in contract.ClausesAt(day).Where(c => string.Equals(c.Provider, organisation, StringComparison.Ordinal) && c.Publication is not null))
+            foreach (var status in (await commitments.EvaluateAsync(contract, cancellationToken)).Where(s => string.Equals(s.Clause.Provider, organisation, StringComparison.Ordinal)))
             {
+                var clause = status.Clause;
                 var publications = await db.AuditEvents.AsNoTracking()
-                    .Where(e => e.Action == "dataset.published" && e.Dataset == clause.Dataset && e.DataOwner == organisation && e.Timestamp < to)
-                    .Select(e => e.Timestamp)
-                    .ToListAsync(cancellationToken);
-                DateTimeOffset? last = publications.Count == 0 ? null : publications.Max();
-                var current = await published.FindAsync(clause.Dataset, null, cancellationToken);
-                if (current is not null && current.PublishedAt <= asOf && (last is null || current.PublishedAt > last))
+                    .Where(e => e.Action == "dataset.published" && e.Dataset == clause.Dataset && e.DataOwner == organisation && e.Timestamp >= from && e.Timestamp < to)
+                    .CountAsync(cancellationToken);
+                var last = status.Periods.Where(p => p.PublishedAt is not null).Select(p => p.PublishedAt).Max();
+                var due = status.OldestMissing?.Due ?? status.NextDue ?? contract.End;
+                var state = status.State != CommitmentState.UpToDate ? "late" : last is null ? "not-yet-due" : "met";
+                lines.Add(new CommitmentLine(contract.Id, clause.Id, clause.Dataset, clause.Publication!.Frequency.ToString(), last,
+                    new DateTimeOffset(due.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), state, publications)
                 {
-                    last = current.PublishedAt;
-                }
-
-                var frequency = clause.Publication!.Frequency;
-                var start = new DateTimeOffset(contract.Start.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-                var due = frequency.AddTo(last ?? start);
-                var status = due > asOf ? (last is null ? "not-yet-due" : "met") : "late";
-                lines.Add(new CommitmentLine(contract.Id, clause.Id, clause.Dataset, frequency.ToString(), last, due, status, publications.Count(p => p >= from)));
+                    DaysLate = status.DaysLate,
+                    MissingPeriods = status.Periods.Count(p => p.State == PeriodState.Missing),
+                });
             }
         }
 

@@ -45,6 +45,17 @@ internal sealed class ContractCatalog
         return null;
     }
 
+    /// <summary>
+    /// The contract <paramref name="contractId"/> when <paramref name="organisation"/> signed it; null otherwise, whether
+    /// it exists or not (a contract's existence is disclosed to its signatories only).
+    /// </summary>
+    public Contract? ForSignatory(string contractId, string organisation) =>
+        Contracts.Contracts.FirstOrDefault(c => string.Equals(c.Id, contractId, StringComparison.Ordinal) && c.FindSignatory(organisation) is not null);
+
+    /// <summary>The contracts <paramref name="organisation"/> signed.</summary>
+    public IReadOnlyList<Contract> SignedBy(string organisation) =>
+        [.. Contracts.Contracts.Where(c => c.FindSignatory(organisation) is not null)];
+
     /// <summary>The signatory with this id in any contract.</summary>
     public Signatory? FindOrganisation(string organisationId) =>
         Contracts.Contracts.Select(c => c.FindSignatory(organisationId)).FirstOrDefault(s => s is not null);

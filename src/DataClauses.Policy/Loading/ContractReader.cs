@@ -840,7 +840,7 @@ internal sealed class ContractReader
 
     private PublicationCommitment? ReadPublication(YamlNode node, string context)
     {
-        if (YamlMap.From(_errors, node, $"the publication commitment of {context}", "frequency", "format", "tier") is not { } map)
+        if (YamlMap.From(_errors, node, $"the publication commitment of {context}", "frequency", "format", "tier", "delay") is not { } map)
         {
             return null;
         }
@@ -854,7 +854,8 @@ internal sealed class ContractReader
         }
 
         var tier = map.Enum<Tier>("tier", WireNames.TryParse);
-        return frequency is null || format is null || tier is null ? null : new PublicationCommitment(frequency.Value, format, tier.Value);
+        var delay = map.Duration("delay", required: false);
+        return frequency is null || format is null || tier is null ? null : new PublicationCommitment(frequency.Value, format, tier.Value, delay);
     }
 
     private List<(Amendment Amendment, YamlMap Map)> ReadAmendments(YamlMap root)

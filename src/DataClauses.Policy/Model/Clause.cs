@@ -116,4 +116,5 @@ public sealed record RetentionRule(IsoDuration Max, RetentionEnd AtEnd);
 /// <param name="Frequency">How often a new version is due (e.g. P1Y).</param>
 /// <param name="Format">Format (csv…).</param>
 /// <param name="Tier">Publication tier.</param>
-public sealed record PublicationCommitment(IsoDuration Frequency, string Format, Tier Tier);
+/// <param name="Delay">How long after the end of a reference period its version is due (null: the default, three months).</param>
+public sealed record PublicationCommitment(IsoDuration Frequency, string Format, Tier Tier, IsoDuration? Delay = null);

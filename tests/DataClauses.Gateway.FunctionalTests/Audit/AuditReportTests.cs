@@ -168,7 +168,7 @@ public abstract class AuditReportTests
         await RecordExtractAsync(host, "extract.downloaded", "ext-a", evening.AddHours(-1));
         await RecordExtractAsync(host, "extract.deletion-attested", "ext-b", evening.AddHours(-1));
 
-        // More than a year after the CAF's publication: its yearly commitment is late.
+        // Past 31 March 2026 without a version of the 2025 period: the CAF's yearly commitment is late.
         host.Clock.Advance(TimeSpan.FromDays(370));
         using var cafDpo = await host.ClientForAsync("caf-44", "dpo");
         var report = await GatewayHost.JsonOf(await cafDpo.GetAsync($"api/v1/audit/report?{Range(start.AddMinutes(-1), host.Clock.GetUtcNow().AddMinutes(1))}"));
@@ -199,7 +199,10 @@ public abstract class AuditReportTests
     private static Task<GatewayHost> StartAsync(StorageProvider provider, Dictionary<string, string?>? settings = null)
     {
         var values = new Dictionary<string, string?>(settings ?? [], StringComparer.Ordinal) { ["DataClauses:SeedDemoDatasets"] = "true" };
-        return GatewayHost.StartAsync(provider, values);
+
+        // Commitments are kept by reference period: on 1 April 2025 the seeded CAF version 2024-12-31 covers the only
+        // yearly period due (2024, due 31 March 2025); the next one (2025) is due on 31 March 2026.
+        return GatewayHost.StartAsync(provider, values, clock: new TestClock(new DateTimeOffset(2025, 4, 1, 9, 0, 0, TimeSpan.Zero)));
     }
 
     private static string Range(DateTimeOffset from, DateTimeOffset to) =>

@@ -41,6 +41,27 @@ public sealed class DemoContractEditTests
     }
 
     [Fact]
+    public void A_publication_delay_that_is_not_a_duration_is_reported_on_its_value()
+    {
+        ErrorsAfter("    publication: { frequency: P3M, format: csv, tier: aggregated }", "    publication: { frequency: P3M, format: csv, tier: aggregated, delay: soon }").ShouldBe(
+        [
+            "cdv-demo-2024-2030.yaml:182:74: error invalid-value: 'delay' in the publication commitment of clause 'ft-demandeurs-qpv' must be a non-zero ISO-8601 duration such as P1Y, P6M or P90D, not 'soon'",
+        ]);
+    }
+
+    [Fact]
+    public void A_publication_delay_is_read_with_the_commitment()
+    {
+        var text = System.IO.File.ReadAllText(Paths.DemoContract).Replace(
+            "    publication: { frequency: P3M, format: csv, tier: aggregated }", "    publication: { frequency: P3M, format: csv, tier: aggregated, delay: P45D }", StringComparison.Ordinal);
+        var result = ContractLoader.LoadText(File, text);
+
+        result.Errors.ShouldBeEmpty();
+        var clause = result.Contracts.ShouldHaveSingleItem().Clauses.Single(c => c.Id == "ft-demandeurs-qpv");
+        clause.Publication!.Delay.ShouldBe(new DataClauses.Policy.Model.IsoDuration(0, 0, 0, 45, 0, 0, 0));
+    }
+
+    [Fact]
     public void Amendment_shortening_retention_to_zero_is_reported_on_the_amendment_line()
     {
         ErrorsAfter("          retention: { max: P9M, atEnd: delete }", "          retention: { max: P0M, atEnd: delete }").ShouldBe(

@@ -32,7 +32,7 @@ internal static class RoleCapabilities
             [new("Consulter et vérifier le journal d’audit (API)", ApiDocs)]),
         new(Roles.Admin, "Administration",
             "Vous gérez les clients API de votre organisation et consultez les contrats qui la lient.",
-            [new("Gérer les clients API et consulter les contrats (API)", ApiDocs)]),
+            [new("Consulter les contrats, leurs avenants et leurs engagements de publication", "/contrats"), new("Gérer les clients API (API)", ApiDocs)]),
     ];
 
     /// <summary>The capabilities of the given roles, in the order of <see cref="Roles.All"/>; unknown roles are ignored.</summary>
