@@ -18,7 +18,7 @@ namespace DataClauses.Gateway.Audit;
 internal static class AuditApi
 {
     /// <summary>Largest page of events.</summary>
-    public const int MaxLimit = 500;
+    public const int MaxLimit = AuditExplorer.MaxLimit;
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
@@ -60,7 +60,7 @@ internal static class AuditApi
     }
 
     /// <summary>GET /api/v1/audit/events.</summary>
-    private static async Task<IResult> EventsAsync(HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken cancellationToken)
+    private static async Task<IResult> EventsAsync(HttpContext http, AuditExplorer explorer, AuditService audit, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
         var query = http.Request.Query;
@@ -81,90 +81,38 @@ internal static class AuditApi
             return Problems.Forbidden($"A DPO of '{caller.Organisation}' sees the events of '{caller.Organisation}' only.");
         }
 
-        var events = AuditReportBuilder.Visible(db, caller.Organisation);
-        if (from is { } f)
+        var filter = new AuditFilter
         {
-            events = events.Where(e => e.Timestamp >= f);
-        }
-
-        if (to is { } t)
-        {
-            events = events.Where(e => e.Timestamp < t);
-        }
-
-        if (Text(query, "dataset") is { } dataset)
-        {
-            events = events.Where(e => e.Dataset == dataset);
-        }
-
-        if (Text(query, "purpose") is { } purpose)
-        {
-            events = events.Where(e => e.Purpose == purpose);
-        }
-
-        if (Text(query, "actor") is { } actor)
-        {
-            events = events.Where(e => e.ActorSubject == actor);
-        }
-
-        if (Text(query, "effect") is { } effect)
-        {
-            events = events.Where(e => e.Effect == effect);
-        }
-
-        if (Text(query, "action") is { } action)
-        {
-            if (action.EndsWith(".*", StringComparison.Ordinal))
-            {
-                var prefix = action[..^1].Replace("%", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal);
-                events = events.Where(e => EF.Functions.Like(e.Action, prefix + "%"));
-            }
-            else
-            {
-                events = events.Where(e => e.Action == action);
-            }
-        }
-
-        if (cursor is { } before)
-        {
-            events = events.Where(e => e.Sequence < before);
-        }
-
-        var page = await events.OrderByDescending(e => e.Sequence).Take(limit + 1)
-            .Select(e => new { e.Sequence, e.PreviousHash, e.Hash, e.Canonical })
-            .ToListAsync(cancellationToken);
-        var more = page.Count > limit;
-        if (more)
-        {
-            page.RemoveAt(page.Count - 1);
-        }
-
+            From = from,
+            To = to,
+            Dataset = Text(query, "dataset"),
+            Purpose = Text(query, "purpose"),
+            Actor = Text(query, "actor"),
+            Action = Text(query, "action"),
+            Effect = Text(query, "effect"),
+            Before = cursor,
+        };
+        var page = await explorer.ReadAsync(caller.Organisation, filter, limit, cancellationToken);
         var items = new JsonArray();
-        foreach (var row in page)
+        foreach (var row in page.Events)
         {
-            items.Add(EventJson(row.Sequence, row.PreviousHash, row.Hash, AuditCanonicalForm.Read(row.Canonical).Event));
+            items.Add(EventJson(row.Sequence, row.PreviousHash, row.Hash, row.Event));
         }
 
-        var details = new Dictionary<string, string>(StringComparer.Ordinal) { ["resource"] = "events", ["count"] = page.Count.ToString(CultureInfo.InvariantCulture) };
-        foreach (var name in new[] { "from", "to", "dataset", "purpose", "actor", "action", "effect" })
-        {
-            if (Text(query, name) is { } value)
-            {
-                details["filter." + name] = value.Length > 200 ? value[..200] : value;
-            }
-        }
-
+        var details = filter.Described();
+        details["resource"] = "events";
+        details["count"] = page.Events.Count.ToString(CultureInfo.InvariantCulture);
         await audit.RecordAsync(audit.Create(AuditActions.Read, "success") with { Details = details }, cancellationToken);
         var body = new JsonObject
         {
             ["events"] = items,
-            ["nextCursor"] = more ? EncodeCursor(page[^1].Sequence) : null,
+            ["nextCursor"] = page.NextBefore is { } next ? EncodeCursor(next) : null,
         };
         return Results.Text(body.ToJsonString(), "application/json; charset=utf-8");
     }
 
     /// <summary>GET /api/v1/audit/verify.</summary>
-    private static async Task<IResult> VerifyAsync(HttpContext http, GatewayDbContext db, AuditService audit, CancellationToken cancellationToken)
+    private static async Task<IResult> VerifyAsync(HttpContext http, AuditExplorer explorer, AuditService audit, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
         var from = Sequence(http.Request.Query, "from", errors);
@@ -179,30 +127,7 @@ internal static class AuditApi
             return Problems.Validation("The query parameters are not valid.", errors);
         }
 
-        var verification = await new AuditLedger(db).VerifyAsync(from, to, cancellationToken);
-        var details = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["intact"] = verification.Intact ? "true" : "false",
-            ["eventsChecked"] = verification.EventsChecked.ToString(CultureInfo.InvariantCulture),
-            ["checkpointsChecked"] = verification.CheckpointsChecked.ToString(CultureInfo.InvariantCulture),
-        };
-        if (!verification.Intact)
-        {
-            details["firstBadSequence"] = verification.FirstBadSequence?.ToString(CultureInfo.InvariantCulture) ?? string.Empty;
-            details["problem"] = verification.Problem ?? string.Empty;
-        }
-
-        if (from is not null)
-        {
-            details["from"] = from.Value.ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (to is not null)
-        {
-            details["to"] = to.Value.ToString(CultureInfo.InvariantCulture);
-        }
-
-        await audit.RecordAsync(audit.Create(AuditActions.Verified, verification.Intact ? "success" : "failure") with { Details = details }, cancellationToken);
+        var verification = await explorer.VerifyAsync(audit, from, to, cancellationToken);
         var body = new JsonObject
         {
             ["intact"] = verification.Intact,

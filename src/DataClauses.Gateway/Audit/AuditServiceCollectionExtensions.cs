@@ -16,6 +16,7 @@ internal static class AuditServiceCollectionExtensions
         services.AddSingleton<AuditMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditMaintenance>());
         services.AddScoped<AuditReportBuilder>();
+        services.AddScoped<AuditExplorer>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessDeniedAudit>();
         return services;
     }

@@ -29,7 +29,7 @@ internal static class RoleCapabilities
             [new("Voir la file des demandes à valider", "/validation")]),
         new(Roles.Dpo, "Protection des données",
             "Vous auditez chaque accès aux jeux de données et aux personnes de votre organisation : qui, quoi, pour quelle finalité, sous quelle clause.",
-            [new("Consulter et vérifier le journal d’audit (API)", ApiDocs)]),
+            [new("Consulter, filtrer et vérifier le journal d’audit", "/audit"), new("Produire le rapport pour le label éthique (graphiques, CSV)", "/audit/rapport"), new("Suivre les engagements de publication des contrats", "/contrats")]),
         new(Roles.Admin, "Administration",
             "Vous gérez les clients API de votre organisation et consultez les contrats qui la lient.",
             [new("Consulter les contrats, leurs avenants et leurs engagements de publication", "/contrats"), new("Gérer les clients API (API)", ApiDocs)]),
