@@ -43,7 +43,8 @@ public abstract class ContractJourneyTests(PortalFixture portal)
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/contrats/{Contract}");
 
         // Before and after amendment 1 (effective 1 July 2025): the CAF clause loses the "diagnostic" purpose.
-        await PageChecks.VisitAsync(page, portal, $"/contrats/{Contract}?date=2025-06-30", $"contrat-avant-avenant-{shots}");
+        // Each page is checked (axe-core, screenshot) once, in its fullest state, below; here it is only read.
+        await page.GotoAsync($"/contrats/{Contract}?date=2025-06-30");
         (await ClausePurposesAsync(page)).ShouldContain("(diagnostic)");
         (await page.Locator($"section.clause[data-clause='{CafClause}'] .conservation-clause").InnerTextAsync()).ShouldContain("1 an");
         (await page.Locator("section.clause[data-clause='bailleur-occupation-caf']").CountAsync()).ShouldBe(0, "the clause amendment 1 adds is not in force yet");
@@ -61,7 +62,7 @@ public abstract class ContractJourneyTests(PortalFixture portal)
         (await page.Locator("#clauses").InnerTextAsync()).ShouldContain("1er avril 2025 (aujourd’hui)");
 
         // 1 April 2025: the CAF commitment is kept; no alert about it.
-        await PageChecks.VisitAsync(page, portal, $"/contrats/{Contract}", $"contrat-engagements-a-jour-{shots}");
+        await page.GotoAsync($"/contrats/{Contract}");
         (await StateAsync(page)).ShouldBe("à jour");
         (await page.Locator($"#engagements-table tr[data-clause='{CafClause}']").InnerTextAsync()).ShouldContain("31 mars 2026");
         (await LateAlertsAsync(host)).ShouldBeEmpty();
