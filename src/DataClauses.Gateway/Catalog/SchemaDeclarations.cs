@@ -54,8 +54,10 @@ internal sealed partial class SchemaDeclarations(
             return await RejectDeclarationAsync(caller, datasetId, declaration, nodes.NotHeldHere(datasetId, holder), decision);
         }
 
+        // A Frictionless Table Schema (schema.data.gouv.fr) is read into the gateway's format first, roles from the contract.
         var errors = new List<SchemaError>();
-        var parsed = DatasetSchema.Parse(schema, contract, declaration, errors);
+        var document = FrictionlessTableSchema.Is(schema) ? FrictionlessTableSchema.ToDeclaration(schema, declaration, errors) : schema;
+        var parsed = document is { } readable ? DatasetSchema.Parse(readable, contract, declaration, errors) : null;
         if (parsed is null)
         {
             var problem = PublishingProblem.Schema(

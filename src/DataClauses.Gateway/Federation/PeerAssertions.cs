@@ -29,7 +29,12 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
     public static readonly TimeSpan MaximumLifetime = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan Skew = TimeSpan.FromSeconds(5);
+
+    // One handler, and one set of signing credentials per node key: built per request, they were a measured share of
+    // the forwarding overhead (the crypto provider's cache is keyed by the key object).
+    private static readonly JsonWebTokenHandler Handler = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
+    private CachedCredentials? _credentials;
     private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
 
     /// <summary>Signs an assertion for <paramref name="caller"/> addressed to <paramref name="audience"/>.</summary>
@@ -54,7 +59,15 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
             claims["purpose"] = purpose;
         }
 
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        var cached = _credentials;
+        if (cached is null || cached.KeyId != keyId || !ReferenceEquals(cached.Key, key))
+        {
+            // A reference swap: a request racing a key rotation signs with either key, both published.
+            _credentials = cached = new CachedCredentials(keyId, key, new SigningCredentials(new ECDsaSecurityKey(key.ECDsa) { KeyId = keyId }, SecurityAlgorithms.EcdsaSha256));
+        }
+
+        var credentials = cached.Credentials;
+        return Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = nodes.Self,
             Audience = audience,
@@ -63,7 +76,7 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
             Expires = now + (lifetime > MaximumLifetime ? MaximumLifetime : lifetime),
             TokenType = TokenType,
             Claims = claims,
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key.ECDsa) { KeyId = keyId }, SecurityAlgorithms.EcdsaSha256),
+            SigningCredentials = credentials,
         });
     }
 
@@ -76,11 +89,10 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
             return Refuse("peer-untrusted", StatusCodes.Status403Forbidden, "This node does not take part in a federation: it accepts no node assertion.", null);
         }
 
-        var handler = new JsonWebTokenHandler();
         JsonWebToken unverified;
         try
         {
-            unverified = handler.ReadJsonWebToken(token);
+            unverified = Handler.ReadJsonWebToken(token);
         }
         catch (ArgumentException)
         {
@@ -100,7 +112,8 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
         }
 
         var keys = await peerKeys.ForAsync(peer, unverified.Kid, cancellationToken);
-        var result = await handler.ValidateTokenAsync(token, new TokenValidationParameters
+        // The token read above is validated as it is: parsed once.
+        var result = await Handler.ValidateTokenAsync(unverified, new TokenValidationParameters
         {
             ValidIssuer = peerId,
             ValidAudience = nodes.Self,
@@ -191,6 +204,8 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
 
         return !string.IsNullOrEmpty(id) && _seen.TryAdd(id, expires);
     }
+
+    private sealed record CachedCredentials(string KeyId, ECDsaSecurityKey Key, SigningCredentials Credentials);
 
     private static (ClaimsPrincipal?, PeerRefusal?) Refuse(string type, int status, string detail, string? peer, params (string Key, string Value)[] details) =>
         (null, new PeerRefusal(type, status, detail, peer, details.ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal)));

@@ -85,6 +85,13 @@ internal sealed partial class PeerForwarder(
             http, holder.Url.ToString(), invoker, new ForwarderRequestConfig { ActivityTimeout = options.Value.Federation.PeerTimeout }, new Transformer(assertion, correlationId));
         var elapsed = Stopwatch.GetElapsedTime(started);
         var failed = error != ForwarderError.None;
+        if (!failed)
+        {
+            // The peer's answer is copied already: end it now rather than after this node's audit write, which would only
+            // add a commit to the caller's latency (the holding node audited the access before answering).
+            await http.Response.CompleteAsync();
+        }
+
         var status = failed && !http.Response.HasStarted
             ? error == ForwarderError.RequestTimedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway
             : http.Response.StatusCode;

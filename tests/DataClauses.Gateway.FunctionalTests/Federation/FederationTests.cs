@@ -47,7 +47,9 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
             cells.GetRawText().ShouldBe(local.RootElement.GetProperty("cells").GetRawText());
         }
 
-        // Both nodes audited the request under one correlation id: forwarded here, answered there for the EPCI's node.
+        // Both nodes audited the request under one correlation id: forwarded here (written once the answer is ended),
+        // answered there for the EPCI's node.
+        await Catalog.Poll.UntilAsync(async () => (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Any(r => r.Event.CorrelationId == correlationId), "the EPCI node's federation.forwarded event", 30);
         var epciEvents = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Where(r => r.Event.CorrelationId == correlationId).Select(r => r.Event).ToList();
         var forwardedEvent = epciEvents.ShouldHaveSingleItem();
         forwardedEvent.Action.ShouldBe("federation.forwarded");

@@ -20,7 +20,7 @@ internal static class RoleCapabilities
     [
         new(Roles.Publisher, "Publication",
             "Vous publiez les jeux de données de votre organisation sous les clauses des contrats qu’elle a signés.",
-            [new("Déclarer le schéma d’un jeu de données et en publier une version (API)", ApiDocs)]),
+            [new("Voir nos jeux de données, leurs versions et le calendrier promis", "/publication"), new("Publier une version depuis un fichier CSV", "/publication"), new("Déclarer le schéma d’un jeu de données, au format de la passerelle ou Frictionless Table Schema (API)", ApiDocs)]),
         new(Roles.Analyst, "Analyse",
             "Vous consultez le catalogue, interrogez des agrégats protégés par le secret statistique pour une finalité déclarée et demandez des extractions.",
             [new("Consulter le catalogue", "/catalogue"), new("Interroger les agrégats protégés", "/requetes"), new("Demander une extraction", "/extractions/nouvelle"), new("Suivre mes extractions, les télécharger et attester leur suppression", "/extractions")]),
