@@ -6,7 +6,9 @@
 # under a millisecond of loopback). Pages: the home page anonymous, the home page of a signed-in analyst (bearer token
 # of the demo client), the French 404 page, the analyst's pages (catalogue, dataset, query form and results) and the
 # extract pages: the request form, "mes extractions" and one extract (two extracts requested through the form first,
-# one granted at once, one awaiting four-eyes approval) and the bailleur steward's approval queue.
+# one granted at once, one awaiting four-eyes approval) and the bailleur steward's approval queue; and the pages of
+# issue 15: the contract page, the France Travail publisher's "Nos jeux de données" and publish page, the CAF DPO's
+# audit explorer (plain and filtered), one audit event and the ethics-label report (which verifies the chain).
 # Figures and how to read them: docs/BENCHMARKS.md, "Portal pages".
 #
 # Self-contained on a Debian machine: installs curl and python3 when missing, builds the gateway in Release into a
@@ -84,6 +86,15 @@ def session(login, password):
 
 analyst = session("analyst@epci-demo", "Demo-epci-demo-analyst!")
 steward = session("steward@bailleur-atlantique", "Demo-bailleur-atlantique-steward!")
+publisher = session("publisher@ft-pdl", "Demo-ft-pdl-publisher!")
+dpo = session("dpo@caf-44", "Demo-caf-44-dpo!")
+
+def first_event(person):
+    """The newest audit event the DPO may see (its sequence, from the explorer's first row)."""
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    c.request("GET", "/audit", headers={"Accept": "text/html", **person})
+    html = c.getresponse().read().decode()
+    return re.search(r'data-sequence="([0-9]+)"', html).group(1)
 
 def request_extract(person, dataset, dimensions, measures):
     """Requests an extract through the portal's form as the signed-in person and returns its id (from the redirect)."""
@@ -120,6 +131,13 @@ pages = [
     ("my extracts (2)", "/extractions", analyst, 200),
     ("extract detail", "/extractions/" + ready, analyst, 200),
     ("steward queue (1)", "/validation", steward, 200),
+    ("contract page", "/contrats/cdv-demo-2024-2030", analyst, 200),
+    ("our datasets (publisher)", "/publication", publisher, 200),
+    ("publish page", "/publication/ft-demandeurs-emploi", publisher, 200),
+    ("audit explorer (50)", "/audit", dpo, 200),
+    ("audit explorer, filtered", "/audit?type=dataset.*&effet=permit", dpo, 200),
+    ("audit event", "/audit/evenements/" + first_event(dpo), dpo, 200),
+    ("ethics-label report", "/audit/rapport", dpo, 200),
 ]
 connection = http.client.HTTPConnection("127.0.0.1", port)
 print(f"{'page':<26} {'renders':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'bytes':>7}")
