@@ -79,6 +79,15 @@ public abstract class AuditJourneyTests(PortalFixture portal)
         await PageChecks.VisitAsync(page, portal, "/audit/rapport", $"audit-rapport-{shots}");
         (await page.Locator("#alertes li[data-kind='publication-overdue']").CountAsync()).ShouldBeGreaterThan(0);
         (await page.Locator("#graphique-acces-mois svg rect").CountAsync()).ShouldBeGreaterThan(0);
+
+        // This month's bar says what the log holds: the accesses to the CAF's data or by its people since the 1st (UTC).
+        var now = DateTimeOffset.UtcNow;
+        var monthStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        string[] accessActions = ["query.answered", "indicator.answered", "dataset.read", "extract.downloaded"];
+        var accesses = (await portal.Database.ReadAuditAsync()).Count(r => accessActions.Contains(r.Event.Action) && r.Event.Timestamp >= monthStart
+            && (r.Event.DataOwner == "caf-44" || r.Event.Actor.Organisation == "caf-44"));
+        var month = now.ToString("MMMM yyyy", CultureInfo.GetCultureInfo("fr-FR"));
+        (await page.Locator("#graphique-acces-mois desc").TextContentAsync())!.ShouldContain($"{month} : {accesses.ToString("N0", CultureInfo.GetCultureInfo("fr-FR"))}");
         (await page.Locator("#graphique-decisions svg").CountAsync()).ShouldBe(1);
         (await page.Locator("#engagements").InnerTextAsync()).ShouldContain("en retard de");
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#telecharger-csv").ClickAsync());
