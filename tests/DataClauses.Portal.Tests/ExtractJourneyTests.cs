@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using DataClauses.Gateway.FunctionalTests.Infrastructure;
 using Microsoft.Playwright;
@@ -173,7 +172,7 @@ public abstract class ExtractJourneyTests(PortalFixture portal)
         (await row.Locator("form").CountAsync()).ShouldBe(0, "a deletion is attested once");
 
         // The page actions wrote the API's events, read back by the provider's DPO through the API.
-        using var dpo = await ApiClientAsync(Provider, "dpo");
+        using var dpo = await portal.ApiClientAsync(Provider, "dpo");
         using var response = await dpo.GetAsync($"api/v1/audit/events?dataset={Dataset}&action=extract.*&limit=500");
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
@@ -201,23 +200,6 @@ public abstract class ExtractJourneyTests(PortalFixture portal)
         }
 
         (await page.Locator(selector).InputValueAsync()).ShouldBe(value);
-    }
-
-    private async Task<HttpClient> ApiClientAsync(string organisation, string role)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token")
-        {
-            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
-        };
-        var credentials = $"{Uri.EscapeDataString(global::DataClauses.Gateway.Demo.DemoAccounts.ClientId(organisation, role))}:{Uri.EscapeDataString(global::DataClauses.Gateway.Demo.DemoAccounts.Secret(organisation, role))}";
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
-        using var response = await portal.Gateway.Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
-        using var token = JsonDocument.Parse(body);
-        var client = new HttpClient { BaseAddress = portal.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
-        return client;
     }
 }
 

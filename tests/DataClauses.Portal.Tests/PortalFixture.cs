@@ -81,6 +81,24 @@ public abstract class PortalFixture : IAsyncLifetime
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
     }
 
+    /// <summary>An HTTP client of the gateway's API with a demo client's bearer token (client credentials).</summary>
+    public async Task<HttpClient> ApiClientAsync(string organisation, string role)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token")
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
+        };
+        var credentials = $"{Uri.EscapeDataString(global::DataClauses.Gateway.Demo.DemoAccounts.ClientId(organisation, role))}:{Uri.EscapeDataString(global::DataClauses.Gateway.Demo.DemoAccounts.Secret(organisation, role))}";
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
+        using var response = await Gateway.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, body);
+        using var token = System.Text.Json.JsonDocument.Parse(body);
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
+        return client;
+    }
+
     public async Task DisposeAsync()
     {
         if (_browser is not null)

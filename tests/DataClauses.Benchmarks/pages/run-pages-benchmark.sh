@@ -8,7 +8,8 @@
 # extract pages: the request form, "mes extractions" and one extract (two extracts requested through the form first,
 # one granted at once, one awaiting four-eyes approval) and the bailleur steward's approval queue; and the pages of
 # issue 15: the contract page, the France Travail publisher's "Nos jeux de données" and publish page, the CAF DPO's
-# audit explorer (plain and filtered), one audit event and the ethics-label report (which verifies the chain).
+# audit explorer (plain and filtered), one audit event and the ethics-label report (which verifies the chain), and
+# the public open-data page.
 # Figures and how to read them: docs/BENCHMARKS.md, "Portal pages".
 #
 # Self-contained on a Debian machine: installs curl and python3 when missing, builds the gateway in Release into a
@@ -132,6 +133,7 @@ pages = [
     ("extract detail", "/extractions/" + ready, analyst, 200),
     ("steward queue (1)", "/validation", steward, 200),
     ("contract page", "/contrats/cdv-demo-2024-2030", analyst, 200),
+    ("open data, anonymous", "/donnees-ouvertes", {}, 200),
     ("our datasets (publisher)", "/publication", publisher, 200),
     ("publish page", "/publication/ft-demandeurs-emploi", publisher, 200),
     ("audit explorer (50)", "/audit", dpo, 200),
