@@ -171,5 +171,34 @@ bench_wait_ready() {
   die "the gateway did not become ready at $URL"
 }
 
+# Starts the built gateway (bench_build_gateway) on a free loopback port, on SQLite under $1/data with the demo data,
+# with the extra environment settings given after $1 (NAME=value); sets URL and GATEWAY_PID, stops it on exit, and
+# waits until it is ready (its log: $1.log).
+bench_start_sqlite_gateway() {
+  local dir=$1 port
+  shift
+  port=$(free_port)
+  URL="http://127.0.0.1:$port"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    exec env -u OTEL_EXPORTER_OTLP_ENDPOINT \
+      ASPNETCORE_ENVIRONMENT=Production \
+      DataClauses__PoliciesPath="$GATEWAY_DIR/policies" \
+      DataClauses__Storage__Provider=Sqlite \
+      DataClauses__Storage__DataDirectory="$dir/data" \
+      DataClauses__SeedDemo=true \
+      DataClauses__SeedDemoDatasets=true \
+      DataClauses__Identity__Issuer="$URL" \
+      Logging__LogLevel__Default=Warning \
+      "$@" \
+      dotnet "$GATEWAY_DLL" --urls "$URL"
+  ) >"$dir.log" 2>&1 &
+  GATEWAY_PID=$!
+  CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
+  log "Starting the gateway on $URL (SQLite, demo data)"
+  bench_wait_ready "$GATEWAY_PID" "$dir.log" 240
+}
+
 # An access token of the demo client CLIENT (secret SECRET) from the gateway at URL.
 token() { curl -sSf -u "$CLIENT:$SECRET" -d grant_type=client_credentials "$URL/connect/token" | json access_token; }

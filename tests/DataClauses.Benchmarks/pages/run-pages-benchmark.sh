@@ -41,27 +41,8 @@ log "Working in $WORK"
 log "Building the gateway (Release)"
 bench_build_gateway "$ROOT" "$WORK/artifacts" "$WORK/build.log"
 
-port=$(free_port)
-URL="http://127.0.0.1:$port"
-mkdir -p "$WORK/gateway"
-(
-  cd "$WORK/gateway"
-  exec env -u OTEL_EXPORTER_OTLP_ENDPOINT \
-    ASPNETCORE_ENVIRONMENT=Production \
-    DataClauses__PoliciesPath="$GATEWAY_DIR/policies" \
-    DataClauses__Storage__Provider=Sqlite \
-    DataClauses__Storage__DataDirectory="$WORK/gateway/data" \
-    DataClauses__SeedDemo=true \
-    DataClauses__SeedDemoDatasets=true \
-    DataClauses__Identity__Issuer="$URL" \
-    DataClauses__Limits__ApiRequestsPerSecond=1000000 \
-    Logging__LogLevel__Default=Warning \
-    dotnet "$GATEWAY_DLL" --urls "$URL"
-) >"$WORK/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
-log "Starting the gateway on $URL (SQLite, demo data)"
-bench_wait_ready "$GATEWAY_PID" "$WORK/gateway.log" 240
+bench_start_sqlite_gateway "$WORK/gateway" DataClauses__Limits__ApiRequestsPerSecond=1000000
+port=${URL##*:}
 TOKEN=$(token)
 
 log "Rendering each page $WARMUP + $RENDERS times (load average before: $(loadavg))"

@@ -39,27 +39,7 @@ rm -f "$WORK/large-point.csv"
 python3 "$HERE/../import/generate-caf-csv.py" "$GATEWAY_DIR/policies/cdv-demo-2024-2030.yaml" 20000 "$WORK/small.csv" "$WORK/small-point.csv"
 BYTES=$(stat -c %s "$WORK/large.csv")
 
-port=$(free_port)
-URL="http://127.0.0.1:$port"
-mkdir -p "$WORK/gateway"
-(
-  cd "$WORK/gateway"
-  exec env -u OTEL_EXPORTER_OTLP_ENDPOINT \
-    ASPNETCORE_ENVIRONMENT=Production \
-    DataClauses__PoliciesPath="$GATEWAY_DIR/policies" \
-    DataClauses__Storage__Provider=Sqlite \
-    DataClauses__Storage__DataDirectory="$WORK/gateway/data" \
-    DataClauses__SeedDemo=true \
-    DataClauses__SeedDemoDatasets=true \
-    DataClauses__Identity__Issuer="$URL" \
-    DataClauses__Limits__MaxUploadBytes=1073741824 \
-    Logging__LogLevel__Default=Warning \
-    dotnet "$GATEWAY_DLL" --urls "$URL"
-) >"$WORK/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
-log "Starting the gateway on $URL (SQLite, demo data)"
-bench_wait_ready "$GATEWAY_PID" "$WORK/gateway.log" 240
+bench_start_sqlite_gateway "$WORK/gateway" DataClauses__Limits__MaxUploadBytes=1073741824
 
 # The people session of caf-44's publisher, and the publish page's antiforgery token (cookie + hidden field).
 JAR="$WORK/cookies.txt"

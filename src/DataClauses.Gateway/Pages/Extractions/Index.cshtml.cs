@@ -1,12 +1,11 @@
 using DataClauses.Gateway.Extracts;
 using DataClauses.Gateway.Identity;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataClauses.Gateway.Pages.Extractions;
 
 /// <summary><c>/extractions</c>, "Mes extractions": the person's own requests (the API's <c>GET /extracts?mine=true</c>).</summary>
-internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) : PageModel
+internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) : RoleGatedPage
 {
     /// <summary>The person's extracts with their votes, newest first.</summary>
     public ExtractList? Extracts { get; private set; }
@@ -14,21 +13,16 @@ internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) :
     /// <summary>The instant the page is rendered at (for the countdowns).</summary>
     public DateTimeOffset Now { get; private set; }
 
-    /// <summary>Whether the person may not use the page.</summary>
-    public bool Refused { get; private set; }
-
     /// <summary>The id of an extract whose deletion was just attested.</summary>
     [BindProperty(SupportsGet = true, Name = "attestee")]
     public string? Attested { get; set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        var caller = ExtractPages.Admit(User, "/extractions", out var signIn, out var refused, Roles.All);
+        var caller = Admit("/extractions", out var refusal, Roles.All);
         if (caller is null)
         {
-            Refused = refused;
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            return signIn ?? Page();
+            return refusal!;
         }
 
         Now = clock.GetUtcNow();

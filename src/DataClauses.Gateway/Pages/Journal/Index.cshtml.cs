@@ -2,9 +2,7 @@ using DataClauses.Audit;
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Identity;
-using DataClauses.Gateway.Pages.Extractions;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataClauses.Gateway.Pages.Journal;
 
@@ -14,7 +12,7 @@ namespace DataClauses.Gateway.Pages.Journal;
 /// actor's organisation, dataset, event type and effect, fifty at a time; the chain's status (last checkpoint, last
 /// verification) and "vérifier maintenant" (recorded as <c>audit.verified</c>, as the API's). DPO role only (403).
 /// </summary>
-internal sealed class IndexModel(AuditExplorer explorer, AuditService audit, ContractCatalog contracts) : PageModel
+internal sealed class IndexModel(AuditExplorer explorer, AuditService audit, ContractCatalog contracts) : RoleGatedPage
 {
     public const int PageSize = 50;
 
@@ -33,8 +31,6 @@ internal sealed class IndexModel(AuditExplorer explorer, AuditService audit, Con
     [BindProperty(SupportsGet = true, Name = "effet")] public string? Effet { get; set; }
 
     [BindProperty(SupportsGet = true, Name = "avant")] public string? Avant { get; set; }
-
-    public bool Refused { get; private set; }
 
     public AuditPage? Events { get; private set; }
 
@@ -56,7 +52,7 @@ internal sealed class IndexModel(AuditExplorer explorer, AuditService audit, Con
 
     public async Task<IActionResult> OnPostVerifierAsync(CancellationToken cancellationToken)
     {
-        if (Admit(out var refusal) is null)
+        if (Admit("/audit", out var refusal, Roles.Dpo) is null)
         {
             return refusal!;
         }
@@ -77,7 +73,7 @@ internal sealed class IndexModel(AuditExplorer explorer, AuditService audit, Con
 
     private async Task<IActionResult> ShowAsync(AuditVerification? verified, CancellationToken cancellationToken)
     {
-        var caller = Admit(out var refusal);
+        var caller = Admit("/audit", out var refusal, Roles.Dpo);
         if (caller is null)
         {
             return refusal!;
@@ -134,17 +130,4 @@ internal sealed class IndexModel(AuditExplorer explorer, AuditService audit, Con
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
-    private Caller? Admit(out IActionResult? refusal)
-    {
-        var caller = ExtractPages.Admit(User, "/audit", out var signIn, out var refused, Roles.Dpo);
-        refusal = null;
-        if (caller is null)
-        {
-            Refused = refused;
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            refusal = signIn ?? Page();
-        }
-
-        return caller;
-    }
 }

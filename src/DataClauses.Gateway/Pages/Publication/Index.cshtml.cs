@@ -1,11 +1,9 @@
 using DataClauses.Gateway.Catalog;
 using DataClauses.Gateway.Contracts;
 using DataClauses.Gateway.Identity;
-using DataClauses.Gateway.Pages.Extractions;
 using DataClauses.Policy.Engine;
 using DataClauses.Policy.Model;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataClauses.Gateway.Pages.Publication;
 
@@ -18,10 +16,8 @@ internal sealed record OwnDataset(Contract Contract, DatasetDeclaration Declarat
 /// force that govern each, and the publication calendar the contract promises (<see cref="Commitments"/>). Publisher
 /// role only (403 page otherwise); the views are the API's (<see cref="DatasetPublisher.GetAsync"/>).
 /// </summary>
-internal sealed class IndexModel(ContractCatalog contracts, DatasetPublisher publisher, Commitments commitments, TimeProvider clock) : PageModel
+internal sealed class IndexModel(ContractCatalog contracts, DatasetPublisher publisher, Commitments commitments, TimeProvider clock) : RoleGatedPage
 {
-    public bool Refused { get; private set; }
-
     public IReadOnlyList<OwnDataset> Datasets { get; private set; } = [];
 
     /// <summary>The version just published ("dataset:version"), announced at the top.</summary>
@@ -30,12 +26,10 @@ internal sealed class IndexModel(ContractCatalog contracts, DatasetPublisher pub
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        var caller = ExtractPages.Admit(User, "/publication", out var signIn, out var refused, Roles.Publisher);
+        var caller = Admit("/publication", out var refusal, Roles.Publisher);
         if (caller is null)
         {
-            Refused = refused;
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            return signIn ?? Page();
+            return refusal!;
         }
 
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);

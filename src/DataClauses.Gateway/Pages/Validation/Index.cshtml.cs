@@ -4,7 +4,6 @@ using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Gateway.Pages.Extractions;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataClauses.Gateway.Pages.Validation;
 
@@ -13,13 +12,10 @@ namespace DataClauses.Gateway.Pages.Validation;
 /// decision explained and the four-eyes state; approve or reject with a reason (the API's votes, same checks, same
 /// audit events). Anyone without the steward role gets the refusal page (403).
 /// </summary>
-internal sealed class IndexModel(ExtractWorkflow workflow) : PageModel
+internal sealed class IndexModel(ExtractWorkflow workflow) : RoleGatedPage
 {
     /// <summary>The requests pending approval on the steward's organisation's datasets.</summary>
     public ExtractList? Queue { get; private set; }
-
-    /// <summary>Whether the person may not use the page.</summary>
-    public bool Refused { get; private set; }
 
     /// <summary>The extract a vote failed on, and why in French; or a field error on its comment.</summary>
     public (string Id, string Message, bool Comment)? Error { get; private set; }
@@ -33,7 +29,7 @@ internal sealed class IndexModel(ExtractWorkflow workflow) : PageModel
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        var caller = Admit(out var refusal);
+        var caller = Admit("/validation", out var refusal, Roles.Steward);
         return caller is null ? refusal! : await ShowAsync(caller, StatusCodes.Status200OK, cancellationToken);
     }
 
@@ -43,7 +39,7 @@ internal sealed class IndexModel(ExtractWorkflow workflow) : PageModel
 
     private async Task<IActionResult> VoteAsync(string id, string vote, CancellationToken cancellationToken)
     {
-        var caller = Admit(out var refusal);
+        var caller = Admit("/validation", out var refusal, Roles.Steward);
         if (caller is null)
         {
             return refusal!;
@@ -78,19 +74,6 @@ internal sealed class IndexModel(ExtractWorkflow workflow) : PageModel
         return Redirect("/validation?fait=" + (vote == ExtractVotes.Approve ? "approuvee" : "refusee"));
     }
 
-    private Caller? Admit(out IActionResult? refusal)
-    {
-        var caller = ExtractPages.Admit(User, "/validation", out var signIn, out var refused, Roles.Steward);
-        refusal = null;
-        if (caller is null)
-        {
-            Refused = refused;
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            refusal = signIn ?? Page();
-        }
-
-        return caller;
-    }
 
     private async Task<IActionResult> ShowAsync(Caller caller, int status, CancellationToken cancellationToken)
     {

@@ -1,7 +1,6 @@
 using DataClauses.Gateway.Extracts;
 using DataClauses.Gateway.Identity;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataClauses.Gateway.Pages.Extractions.Detail;
 
@@ -10,7 +9,7 @@ namespace DataClauses.Gateway.Pages.Extractions.Detail;
 /// with the decision explained in French and the votes; its requester downloads its files (<c>?handler=fichier</c>,
 /// the API's download) and attests their deletion (<c>?handler=attester</c>, the API's attestation).
 /// </summary>
-internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) : PageModel
+internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) : RoleGatedPage
 {
     /// <summary>The extract, its votes and its files.</summary>
     public ExtractDetails? Details { get; private set; }
@@ -21,9 +20,6 @@ internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) :
     /// <summary>The instant the page is rendered at.</summary>
     public DateTimeOffset Now { get; private set; }
 
-    /// <summary>Whether the person may not use the page.</summary>
-    public bool Refused { get; private set; }
-
     /// <summary>A problem of the last action, in French.</summary>
     public string? Error { get; private set; }
 
@@ -33,13 +29,13 @@ internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) :
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
     {
-        var caller = Admit(id, out var refusal);
+        var caller = Admit(PathOf(id), out var refusal, Roles.All);
         return caller is null ? refusal! : await ShowAsync(id, caller, cancellationToken);
     }
 
     public async Task<IActionResult> OnGetFichierAsync(string id, string? format, string? table, CancellationToken cancellationToken)
     {
-        var caller = Admit(id, out var refusal);
+        var caller = Admit(PathOf(id), out var refusal, Roles.All);
         if (caller is null)
         {
             return refusal!;
@@ -59,7 +55,7 @@ internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) :
 
     public async Task<IActionResult> OnPostAttesterAsync(string id, CancellationToken cancellationToken)
     {
-        var caller = Admit(id, out var refusal);
+        var caller = Admit(PathOf(id), out var refusal, Roles.All);
         if (caller is null)
         {
             return refusal!;
@@ -75,19 +71,6 @@ internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) :
         return Redirect("/extractions?attestee=" + id);
     }
 
-    private Caller? Admit(string id, out IActionResult? refusal)
-    {
-        var caller = ExtractPages.Admit(User, "/extractions/" + (Extract.IsId(id) ? id : string.Empty), out var signIn, out var refused, Roles.All);
-        refusal = null;
-        if (caller is null)
-        {
-            Refused = refused;
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            refusal = signIn ?? Page();
-        }
-
-        return caller;
-    }
 
     private async Task<IActionResult> ShowAsync(string id, Caller caller, CancellationToken cancellationToken, int status = StatusCodes.Status200OK)
     {
@@ -103,4 +86,6 @@ internal sealed class IndexModel(ExtractWorkflow workflow, TimeProvider clock) :
         Response.StatusCode = status;
         return Page();
     }
+
+    private static string PathOf(string id) => "/extractions/" + (Extract.IsId(id) ? id : string.Empty);
 }

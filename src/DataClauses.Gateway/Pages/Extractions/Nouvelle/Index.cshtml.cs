@@ -6,7 +6,6 @@ using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
 using DataClauses.Policy.Model;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataClauses.Gateway.Pages.Extractions.Nouvelle;
 
@@ -21,7 +20,7 @@ internal sealed record OfferedClause(DatasetDeclaration Dataset, Clause Clause, 
 /// own reader (<see cref="ExtractRequestReader"/>), then the retention is checked against the clause's maximum; on
 /// any error the form comes back with French messages next to the fields and nothing is created.
 /// </summary>
-internal sealed class IndexModel(ExtractWorkflow workflow, PolicyDecisions decisions, TimeProvider clock) : PageModel
+internal sealed class IndexModel(ExtractWorkflow workflow, PolicyDecisions decisions, TimeProvider clock) : RoleGatedPage
 {
     /// <summary>The clauses in force that name the person's organisation (or its kind) as a recipient.</summary>
     public IReadOnlyList<OfferedClause> Offered { get; private set; } = [];
@@ -34,9 +33,6 @@ internal sealed class IndexModel(ExtractWorkflow workflow, PolicyDecisions decis
 
     /// <summary>A refusal of the policy (or another problem), in French, with its reasons.</summary>
     public (string Message, IReadOnlyList<ReasonFr> Reasons)? Refusal { get; private set; }
-
-    /// <summary>Whether the person may not use the page.</summary>
-    public bool Refused { get; private set; }
 
     [BindProperty]
     public string? JeuDeDonnees { get; set; }
@@ -58,10 +54,10 @@ internal sealed class IndexModel(ExtractWorkflow workflow, PolicyDecisions decis
 
     public IActionResult OnGet()
     {
-        var caller = ExtractPages.Admit(User, "/extractions/nouvelle", out var signIn, out var refused, Roles.All);
+        var caller = Admit("/extractions/nouvelle", out var refusal, Roles.All);
         if (caller is null)
         {
-            return Refuse(signIn, refused);
+            return refusal!;
         }
 
         Load(caller);
@@ -70,10 +66,10 @@ internal sealed class IndexModel(ExtractWorkflow workflow, PolicyDecisions decis
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        var caller = ExtractPages.Admit(User, "/extractions/nouvelle", out var signIn, out var refused, Roles.All);
+        var caller = Admit("/extractions/nouvelle", out var refusal, Roles.All);
         if (caller is null)
         {
-            return Refuse(signIn, refused);
+            return refusal!;
         }
 
         Load(caller);
@@ -130,13 +126,6 @@ internal sealed class IndexModel(ExtractWorkflow workflow, PolicyDecisions decis
         }
 
         return Redirect("/extractions/" + extract.Id + "?demande=envoyee");
-    }
-
-    private IActionResult Refuse(IActionResult? signIn, bool refused)
-    {
-        Refused = refused;
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        return signIn ?? Page();
     }
 
     private void Load(Caller caller)

@@ -1,8 +1,6 @@
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Identity;
-using DataClauses.Gateway.Pages.Extractions;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataClauses.Gateway.Pages.Journal.Evenement;
 
@@ -10,20 +8,16 @@ namespace DataClauses.Gateway.Pages.Journal.Evenement;
 /// <c>/audit/evenements/{sequence}</c>: one audit event with everything it records, its hash, its predecessor's hash
 /// and the checkpoint that seals it. An event the DPO's organisation may not see is "introuvable" (404), as in the API.
 /// </summary>
-internal sealed class IndexModel(AuditExplorer explorer, AuditService audit) : PageModel
+internal sealed class IndexModel(AuditExplorer explorer, AuditService audit) : RoleGatedPage
 {
-    public bool Refused { get; private set; }
-
     public ExploredEventDetail Detail { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(string sequence, CancellationToken cancellationToken)
     {
-        var caller = ExtractPages.Admit(User, "/audit/evenements/" + Uri.EscapeDataString(sequence), out var signIn, out var refused, Roles.Dpo);
+        var caller = Admit("/audit/evenements/" + Uri.EscapeDataString(sequence), out var refusal, Roles.Dpo);
         if (caller is null)
         {
-            Refused = refused;
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            return signIn ?? Page();
+            return refusal!;
         }
 
         if (AuditExplorer.ParseSequence(sequence) is not { } number || await explorer.FindAsync(caller.Organisation, number, cancellationToken) is not { } detail)

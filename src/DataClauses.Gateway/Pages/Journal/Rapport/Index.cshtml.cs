@@ -3,10 +3,8 @@ using DataClauses.Audit;
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Identity;
 using DataClauses.Gateway.Pages.Catalogue;
-using DataClauses.Gateway.Pages.Extractions;
 using DataClauses.Gateway.Pages.Requetes;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataClauses.Gateway.Pages.Journal.Rapport;
 
@@ -15,13 +13,11 @@ namespace DataClauses.Gateway.Pages.Journal.Rapport;
 /// months by default), the same report as <c>GET /api/v1/audit/report</c> (<see cref="AuditReportBuilder"/>), with its
 /// charts drawn on the server (no script), printable, and its CSV export (<c>?handler=csv</c>). DPO role only.
 /// </summary>
-internal sealed class IndexModel(AuditReportBuilder builder, AuditExplorer explorer, AuditService audit, TimeProvider clock) : PageModel
+internal sealed class IndexModel(AuditReportBuilder builder, AuditExplorer explorer, AuditService audit, TimeProvider clock) : RoleGatedPage
 {
     [BindProperty(SupportsGet = true, Name = "du")] public string? Du { get; set; }
 
     [BindProperty(SupportsGet = true, Name = "au")] public string? Au { get; set; }
-
-    public bool Refused { get; private set; }
 
     public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
 
@@ -47,12 +43,10 @@ internal sealed class IndexModel(AuditReportBuilder builder, AuditExplorer explo
 
     private async Task<IActionResult?> BuildAsync(string format, CancellationToken cancellationToken)
     {
-        var caller = ExtractPages.Admit(User, "/audit/rapport", out var signIn, out var refused, Roles.Dpo);
+        var caller = Admit("/audit/rapport", out var refusal, Roles.Dpo);
         if (caller is null)
         {
-            Refused = refused;
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            return signIn ?? Page();
+            return refusal!;
         }
 
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);

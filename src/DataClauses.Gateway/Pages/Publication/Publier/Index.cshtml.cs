@@ -1,10 +1,8 @@
 using DataClauses.Gateway.Catalog;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
-using DataClauses.Gateway.Pages.Extractions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 
 namespace DataClauses.Gateway.Pages.Publication.Publier;
@@ -16,10 +14,8 @@ namespace DataClauses.Gateway.Pages.Publication.Publier;
 /// streamed, never buffered whole, visible only once the whole file is valid and stored; the answer lists the refusal's
 /// errors in French with their line and column. Publisher role of the dataset's provider only.
 /// </summary>
-internal sealed class IndexModel(DatasetPublisher publisher, IOptions<GatewayOptions> options) : PageModel
+internal sealed class IndexModel(DatasetPublisher publisher, IOptions<GatewayOptions> options) : RoleGatedPage
 {
-    public bool Refused { get; private set; }
-
     public DatasetView Dataset { get; private set; } = null!;
 
     /// <summary>The largest file accepted, in bytes.</summary>
@@ -27,7 +23,7 @@ internal sealed class IndexModel(DatasetPublisher publisher, IOptions<GatewayOpt
 
     public async Task<IActionResult> OnGetAsync(string dataset, CancellationToken cancellationToken)
     {
-        var caller = Admit(dataset, out var refusal);
+        var caller = Admit(PathOf(dataset), out var refusal, Roles.Publisher);
         if (caller is null)
         {
             return refusal!;
@@ -46,7 +42,7 @@ internal sealed class IndexModel(DatasetPublisher publisher, IOptions<GatewayOpt
     /// <summary>The upload itself (the page's script): JSON with the version published, or the refusal in French.</summary>
     public async Task<IActionResult> OnPutTeleverserAsync(string dataset, [FromQuery(Name = "version")] string? version, CancellationToken cancellationToken)
     {
-        var caller = Admit(dataset, out _);
+        var caller = Admit(PathOf(dataset), out _, Roles.Publisher);
         if (caller is null)
         {
             return new JsonResult(new { ok = false, title = "Vos rôles ne vous permettent pas de publier.", errors = Array.Empty<string>() }) { StatusCode = StatusCodes.Status403Forbidden };
@@ -89,17 +85,5 @@ internal sealed class IndexModel(DatasetPublisher publisher, IOptions<GatewayOpt
         { StatusCode = StatusCodes.Status201Created };
     }
 
-    private Caller? Admit(string dataset, out IActionResult? refusal)
-    {
-        var caller = ExtractPages.Admit(User, "/publication/" + Uri.EscapeDataString(dataset), out var signIn, out var refused, Roles.Publisher);
-        refusal = null;
-        if (caller is null)
-        {
-            Refused = refused;
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            refusal = signIn ?? Page();
-        }
-
-        return caller;
-    }
+    private static string PathOf(string dataset) => "/publication/" + Uri.EscapeDataString(dataset);
 }
