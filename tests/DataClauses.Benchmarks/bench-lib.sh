@@ -171,10 +171,10 @@ bench_wait_ready() {
   die "the gateway did not become ready at $URL"
 }
 
-# Starts the built gateway (bench_build_gateway) on a free loopback port, on SQLite under $1/data with the demo data,
-# with the extra environment settings given after $1 (NAME=value); sets URL and GATEWAY_PID, stops it on exit, and
-# waits until it is ready (its log: $1.log).
-bench_start_sqlite_gateway() {
+# Starts the built gateway (bench_build_gateway) on a free loopback port with the demo data, on SQLite under $1/data
+# unless the extra environment settings given after $1 (NAME=value, applied last) say otherwise; sets URL and
+# GATEWAY_PID, stops it on exit, and waits until it is ready (its log: $1.log).
+bench_start_gateway() {
   local dir=$1 port
   shift
   port=$(free_port)
@@ -196,7 +196,7 @@ bench_start_sqlite_gateway() {
   ) >"$dir.log" 2>&1 &
   GATEWAY_PID=$!
   CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
-  log "Starting the gateway on $URL (SQLite, demo data)"
+  log "Starting the gateway on $URL (demo data)"
   bench_wait_ready "$GATEWAY_PID" "$dir.log" 240
 }
 

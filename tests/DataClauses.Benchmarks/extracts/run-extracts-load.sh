@@ -90,27 +90,10 @@ PSQL+=(-t -A)
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE gateway"
 
 # --- Gateway on PostgreSQL, demo accounts and datasets ---------------------------------------------------------------
-port=$(free_port)
-URL="http://127.0.0.1:$port"
-mkdir -p "$WORK/gateway"
-(
-  cd "$WORK/gateway"
-  exec env -u OTEL_EXPORTER_OTLP_ENDPOINT \
-    ASPNETCORE_ENVIRONMENT=Production \
-    DataClauses__PoliciesPath="$GATEWAY_DIR/policies" \
-    DataClauses__Storage__Provider=PostgreSQL \
-    DataClauses__Storage__ConnectionString="Host=127.0.0.1;Port=$PGPORT;Username=dataclauses;Database=gateway;Maximum Pool Size=100" \
-    DataClauses__Storage__DataDirectory="$WORK/gateway/data" \
-    DataClauses__SeedDemo=true \
-    DataClauses__SeedDemoDatasets=true \
-    ${PRODUCERS:+DataClauses__Extracts__Producers="$PRODUCERS"} \
-    DataClauses__Identity__Issuer="$URL" \
-    Logging__LogLevel__Default=Warning \
-    dotnet "$GATEWAY_DLL" --urls "$URL"
-) >"$WORK/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-CLEANUPS+=("kill $GATEWAY_PID; wait $GATEWAY_PID")
-bench_wait_ready "$GATEWAY_PID" "$WORK/gateway.log" 180
+bench_start_gateway "$WORK/gateway" \
+  DataClauses__Storage__Provider=PostgreSQL \
+  DataClauses__Storage__ConnectionString="Host=127.0.0.1;Port=$PGPORT;Username=dataclauses;Database=gateway;Maximum Pool Size=100" \
+  ${PRODUCERS:+DataClauses__Extracts__Producers="$PRODUCERS"}
 
 # One unmeasured cycle builds the protected cube the load uses (as any first query would) and warms the JIT.
 log "Warming up (one analyst, 5 s)"

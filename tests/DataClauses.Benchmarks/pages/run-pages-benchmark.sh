@@ -41,7 +41,7 @@ log "Working in $WORK"
 log "Building the gateway (Release)"
 bench_build_gateway "$ROOT" "$WORK/artifacts" "$WORK/build.log"
 
-bench_start_sqlite_gateway "$WORK/gateway" DataClauses__Limits__ApiRequestsPerSecond=1000000
+bench_start_gateway "$WORK/gateway" DataClauses__Limits__ApiRequestsPerSecond=1000000
 port=${URL##*:}
 TOKEN=$(token)
 

@@ -39,7 +39,7 @@ rm -f "$WORK/large-point.csv"
 python3 "$HERE/../import/generate-caf-csv.py" "$GATEWAY_DIR/policies/cdv-demo-2024-2030.yaml" 20000 "$WORK/small.csv" "$WORK/small-point.csv"
 BYTES=$(stat -c %s "$WORK/large.csv")
 
-bench_start_sqlite_gateway "$WORK/gateway" DataClauses__Limits__MaxUploadBytes=1073741824
+bench_start_gateway "$WORK/gateway" DataClauses__Limits__MaxUploadBytes=1073741824
 
 # The people session of caf-44's publisher, and the publish page's antiforgery token (cookie + hidden field).
 JAR="$WORK/cookies.txt"
