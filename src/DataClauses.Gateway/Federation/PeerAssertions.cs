@@ -1,7 +1,8 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
+using DataClauses.Gateway.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -15,7 +16,8 @@ internal sealed record PeerRefusal(string Type, int Status, string Detail, strin
 /// The short-lived assertion a node signs when it forwards a request (a JWT, ES256 with the node's own key, type
 /// <c>dataclauses-peer+jwt</c>): who asks (subject, organisation, roles), for which purpose, under which contract and
 /// its hash, the correlation id, the audience (the holding node), a unique id and an expiry of at most 60 s. The
-/// holding node checks it against the contract's trust list and refuses replays (an id is accepted once while it lives).
+/// holding node checks it against the contract's trust list and refuses replays (an id is accepted once while it lives,
+/// across the node's replicas: the ids are kept in its database).
 /// </summary>
 internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKeys, PeerKeys peerKeys, TimeProvider clock, IOptions<GatewayOptions> options)
 {
@@ -33,9 +35,8 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
     // One handler, and one set of signing credentials per node key: built per request, they were a measured share of
     // the forwarding overhead (the crypto provider's cache is keyed by the key object).
     private static readonly JsonWebTokenHandler Handler = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
     private CachedCredentials? _credentials;
-    private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
+    private long _nextPurgeUnix;
 
     /// <summary>Signs an assertion for <paramref name="caller"/> addressed to <paramref name="audience"/>.</summary>
     public async Task<string> CreateAsync(Caller caller, string audience, string contractId, string? purpose, string correlationId, CancellationToken cancellationToken)
@@ -80,8 +81,11 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
         });
     }
 
-    /// <summary>Checks an assertion received by this node; returns the principal it stands for, or why it is refused.</summary>
-    public async Task<(ClaimsPrincipal? Principal, PeerRefusal? Refusal)> ValidateAsync(string token, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks an assertion received by this node; returns the principal it stands for, or why it is refused. An
+    /// accepted assertion's id is recorded in <paramref name="db"/>, shared by the node's replicas.
+    /// </summary>
+    public async Task<(ClaimsPrincipal? Principal, PeerRefusal? Refusal)> ValidateAsync(string token, GatewayDbContext db, CancellationToken cancellationToken)
     {
         if (!nodes.Enabled)
         {
@@ -166,7 +170,7 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
                 ("ourHash", ours));
         }
 
-        if (!Remember(verified.Id, new DateTimeOffset(verified.ValidTo, TimeSpan.Zero)))
+        if (!await RememberAsync(db, verified.Id, new DateTimeOffset(verified.ValidTo, TimeSpan.Zero), cancellationToken))
         {
             return Refuse("peer-assertion-replayed", StatusCodes.Status401Unauthorized, "This node assertion was already used: each one is accepted once.", peerId, ("contract", contract.Id), ("jti", verified.Id));
         }
@@ -185,24 +189,27 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
         return (new ClaimsPrincipal(identity), null);
     }
 
-    /// <summary>Records an assertion id until it expires; false when it was seen already.</summary>
-    private bool Remember(string id, DateTimeOffset expires)
+    /// <summary>Records an assertion id until it expires; false when it was seen already (by any replica).</summary>
+    private async Task<bool> RememberAsync(GatewayDbContext db, string id, DateTimeOffset expires, CancellationToken cancellationToken)
     {
-        // Expired ids are dropped at most once a second: a walk per request would cost O(ids alive) each time.
-        var now = clock.GetUtcNow();
-        if (now >= _nextPurge)
+        if (string.IsNullOrEmpty(id) || id.Length > 100)
         {
-            _nextPurge = now.AddSeconds(1);
-            foreach (var (old, until) in _seen)
-            {
-                if (until + Skew < now)
-                {
-                    _seen.TryRemove(old, out _);
-                }
-            }
+            return false;
         }
 
-        return !string.IsNullOrEmpty(id) && _seen.TryAdd(id, expires);
+        // Expired ids are dropped at most once every 30 s per process: a replay of one needs a live assertion anyway.
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        var nextPurge = Interlocked.Read(ref _nextPurgeUnix);
+        if (now >= nextPurge && Interlocked.CompareExchange(ref _nextPurgeUnix, now + 30, nextPurge) == nextPurge)
+        {
+            var before = now - (long)Skew.TotalSeconds;
+            await db.Database.ExecuteSqlAsync($"DELETE FROM peer_assertion_ids WHERE expires_unix < {before}", cancellationToken);
+        }
+
+        // The primary key decides: a second insert of the same id, here or at another replica, inserts nothing.
+        var expiresUnix = expires.ToUnixTimeSeconds();
+        return await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO peer_assertion_ids (id, expires_unix) VALUES ({id}, {expiresUnix}) ON CONFLICT (id) DO NOTHING", cancellationToken) == 1;
     }
 
     private sealed record CachedCredentials(string KeyId, ECDsaSecurityKey Key, SigningCredentials Credentials);

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using DataClauses.Gateway.Audit;
 using DataClauses.Gateway.Extracts;
 using DataClauses.Gateway.Hosting;
+using DataClauses.Gateway.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -17,12 +18,19 @@ internal sealed class PeerAuthentication(
     ILoggerFactory logger,
     UrlEncoder encoder,
     PeerAssertions assertions,
-    AuditService audit)
+    AuditService audit,
+    GatewayDbContext db)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "peer";
     public const string RefusedAction = "federation.peer-refused";
     private const string RefusalKey = "DataClauses.PeerRefusal";
+
+    /// <summary>The response header that names why a peer's request was refused (the problem's type).</summary>
+    public const string RefusalHeader = "DataClauses-Peer-Refusal";
+
+    /// <summary>The response header that gives this node's contract hash when the peer's differs (drift).</summary>
+    public const string ContractHashHeader = "DataClauses-Contract-Sha256";
 
     /// <summary>The paths a peer may forward to.</summary>
     private static readonly string[] ForwardablePaths = ["/api/v1/queries", "/api/v1/indicators", "/api/v1/policy/decisions", "/api/v1/extracts", PeerCatalogs.Path];
@@ -39,7 +47,7 @@ internal sealed class PeerAuthentication(
         }
 
         var (principal, refusal) = ForwardablePaths.Any(p => Request.Path.StartsWithSegments(p, StringComparison.Ordinal))
-            ? await assertions.ValidateAsync(token, Context.RequestAborted)
+            ? await assertions.ValidateAsync(token, db, Context.RequestAborted)
             : (null, new PeerRefusal("peer-endpoint-forbidden", StatusCodes.Status403Forbidden, $"A peer node may not call {Request.Path}.", null, new Dictionary<string, string>()));
         if (refusal is not null)
         {
@@ -63,6 +71,13 @@ internal sealed class PeerAuthentication(
     {
         var refusal = Context.Items[RefusalKey] as PeerRefusal
             ?? new PeerRefusal("peer-assertion-invalid", StatusCodes.Status401Unauthorized, "Send a node assertion.", null, new Dictionary<string, string>());
+        // The requesting node reads why in a header (it streams the body through) and records it in its own audit.
+        Response.Headers[RefusalHeader] = refusal.Type;
+        if (refusal.Details.TryGetValue("ourHash", out var hash))
+        {
+            Response.Headers[ContractHashHeader] = hash;
+        }
+
         var problem = new ApiProblem(refusal.Status, refusal.Type, "Nœud refusé / Peer node refused", refusal.Detail);
         await problem.ToResult(Context).ExecuteAsync(Context);
     }

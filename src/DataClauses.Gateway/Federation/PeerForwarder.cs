@@ -81,8 +81,9 @@ internal sealed partial class PeerForwarder(
 
         var started = Stopwatch.GetTimestamp();
         using var invoker = new HttpMessageInvoker(handlers.CreateHandler(HttpClientName), disposeHandler: false);
+        var transformer = new Transformer(assertion, correlationId);
         var error = await forwarder.SendAsync(
-            http, holder.Url.ToString(), invoker, new ForwarderRequestConfig { ActivityTimeout = options.Value.Federation.PeerTimeout }, new Transformer(assertion, correlationId));
+            http, holder.Url.ToString(), invoker, new ForwarderRequestConfig { ActivityTimeout = options.Value.Federation.PeerTimeout }, transformer);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var failed = error != ForwarderError.None;
         if (!failed)
@@ -107,6 +108,9 @@ internal sealed partial class PeerForwarder(
                 ("path", http.Request.Path.ToString()),
                 ("status", status.ToString(CultureInfo.InvariantCulture)),
                 ("error", failed ? error.ToString() : null),
+                ("reason", transformer.Refusal),
+                ("contractSha256", transformer.PeerContractHash is null ? null : nodes.ContractHash(contractId)),
+                ("peerContractSha256", transformer.PeerContractHash),
                 ("durationMs", Math.Round(elapsed.TotalMilliseconds).ToString(CultureInfo.InvariantCulture))),
             CancellationToken.None);
         if (!failed)
@@ -149,5 +153,25 @@ internal sealed partial class PeerForwarder(
             proxyRequest.Headers.TryAddWithoutValidation(CorrelationId.HeaderName, correlationId);
             proxyRequest.Headers.Host = null;
         }
+
+        /// <summary>Why the peer refused the request, when it did (its problem type).</summary>
+        public string? Refusal { get; private set; }
+
+        /// <summary>The peer's hash of the contract, when it differs from this node's (drift).</summary>
+        public string? PeerContractHash { get; private set; }
+
+        public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            if (proxyResponse is not null)
+            {
+                Refusal = Header(proxyResponse, PeerAuthentication.RefusalHeader);
+                PeerContractHash = Header(proxyResponse, PeerAuthentication.ContractHashHeader);
+            }
+
+            return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        }
+
+        private static string? Header(HttpResponseMessage response, string name) =>
+            response.Headers.TryGetValues(name, out var values) ? SafeText.Printable(values.FirstOrDefault() ?? string.Empty) : null;
     }
 }

@@ -13,12 +13,15 @@ namespace DataClauses.Gateway.FunctionalTests.Federation;
 /// synthetic data: the EPCI on PostgreSQL, the CAF and France Travail on SQLite. They load one contract file: the
 /// demo contract whose node list names the three (by their JWKS addresses) and, for the tests' forged assertions, a
 /// prefecture node whose public key the tests hold (<see cref="PrefectureKey"/>); no process runs as the prefecture.
+/// The contract gives the CAF node's address as a relay in front of it (<see cref="CafRelay"/>), so that a test can
+/// kill the node while a forwarded request is in it; the tests themselves call every node directly.
 /// </summary>
 public sealed class FederatedNodes : IAsyncLifetime
 {
     private readonly List<TestDatabase> _databases = [];
     private readonly Dictionary<string, GatewayProcess> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _ports = new(StringComparer.Ordinal);
+    private TcpRelay? _cafRelay;
 
     /// <summary>The key the test suite signs the prefecture's assertions with (its node is in the trust list).</summary>
     public ECDsa PrefectureKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -40,6 +43,12 @@ public sealed class FederatedNodes : IAsyncLifetime
 
     public Uri UrlOf(string node) => new($"http://127.0.0.1:{_ports[node]}/");
 
+    /// <summary>Where the contract says the node is (the CAF's: its relay).</summary>
+    public Uri ContractUrlOf(string node) => node == Caf ? new($"http://127.0.0.1:{CafRelay.Port}/") : UrlOf(node);
+
+    /// <summary>The relay the other nodes reach the CAF node through.</summary>
+    internal TcpRelay CafRelay => _cafRelay ?? throw new InvalidOperationException("The nodes are not started.");
+
     public async Task InitializeAsync()
     {
         foreach (var node in new[] { Epci, Caf, FranceTravail })
@@ -47,10 +56,11 @@ public sealed class FederatedNodes : IAsyncLifetime
             _ports[node] = FreePort();
         }
 
+        _cafRelay = new TcpRelay(_ports[Caf]);
         Directory.CreateDirectory(PoliciesPath);
         var text = await File.ReadAllTextAsync(Path.Combine(GatewayProcess.PoliciesPath, Contract + ".yaml"));
         text = Node(text, "epci-demo", "https://data.metropole-demo.example", UrlOf(Epci));
-        text = Node(text, "caf-44", "https://data.caf44-demo.example", UrlOf(Caf));
+        text = Node(text, "caf-44", "https://data.caf44-demo.example", ContractUrlOf(Caf));
         text = text.Replace(
             "    dpo: dpo@ft-pdl-demo.example\n",
             $"    dpo: dpo@ft-pdl-demo.example\n    node:\n      url: {UrlOf(FranceTravail).ToString().TrimEnd('/')}\n      jwks: {UrlOf(FranceTravail)}.well-known/jwks.json\n",
@@ -73,24 +83,34 @@ public sealed class FederatedNodes : IAsyncLifetime
         }
     }
 
-    /// <summary>Starts (or restarts, on its database and port) the node of <paramref name="node"/>.</summary>
-    internal async Task<GatewayProcess> StartAsync(string node, TestDatabase database)
+    /// <summary>
+    /// Starts (or restarts, on its database and port) the node of <paramref name="node"/>, on the shared contract
+    /// file or on the one in <paramref name="policiesPath"/>.
+    /// </summary>
+    internal async Task<GatewayProcess> StartAsync(string node, TestDatabase database, string? policiesPath = null)
     {
-        var gateway = await GatewayProcess.StartAsync(
+        var gateway = await StartProcessAsync(node, database, UrlOf(node), policiesPath ?? PoliciesPath);
+        _nodes[node] = gateway;
+        return gateway;
+    }
+
+    /// <summary>Starts another replica of <paramref name="node"/> on its database, on a port of its own (the caller disposes it).</summary>
+    internal Task<GatewayProcess> StartReplicaAsync(string node) =>
+        StartProcessAsync(node, DatabaseOf(node), new Uri($"http://127.0.0.1:{FreePort()}/"), PoliciesPath);
+
+    private static Task<GatewayProcess> StartProcessAsync(string node, TestDatabase database, Uri url, string policiesPath) =>
+        GatewayProcess.StartAsync(
             database,
             new Dictionary<string, string>
             {
                 ["DataClauses__NodeId"] = node,
-                ["DataClauses__PoliciesPath"] = PoliciesPath,
+                ["DataClauses__PoliciesPath"] = policiesPath,
                 ["DataClauses__Federation__Enabled"] = "true",
                 ["DataClauses__Federation__PeerTimeout"] = "00:00:10",
                 ["DataClauses__Federation__CatalogRefreshInterval"] = "00:00:02",
                 ["DataClauses__SeedDemoDatasets"] = "true",
             },
-            UrlOf(node).ToString().TrimEnd('/'));
-        _nodes[node] = gateway;
-        return gateway;
-    }
+            url.ToString().TrimEnd('/'));
 
     /// <summary>A client of <paramref name="node"/> with a demo account's access token issued by that node.</summary>
     public async Task<HttpClient> ClientAsync(string node, string organisation, string role)
@@ -127,6 +147,11 @@ public sealed class FederatedNodes : IAsyncLifetime
         foreach (var database in _databases)
         {
             await database.DisposeAsync();
+        }
+
+        if (_cafRelay is not null)
+        {
+            await _cafRelay.DisposeAsync();
         }
 
         PrefectureKey.Dispose();

@@ -89,7 +89,7 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.MisdirectedRequest, "not-held-here");
         problem.GetProperty("node").GetString().ShouldBe(Caf);
-        problem.GetProperty("nodeUrl").GetString().ShouldBe(nodes.UrlOf(Caf).ToString());
+        problem.GetProperty("nodeUrl").GetString().ShouldBe(nodes.ContractUrlOf(Caf).ToString());
         (await Publishing.StoredVersionsAsync(nodes.DatabaseOf(Epci), CafDataset)).ShouldBeEmpty();
         var rejected = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Last(r => r.Event.Action == "dataset.publish-rejected").Event;
         rejected.Details["reason"].ShouldBe("not-held-here");
@@ -208,6 +208,106 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
         var failed = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Where(r => r.Event.Action == "federation.forwarded" && r.Event.Outcome == "failure").ToList();
         failed.ShouldNotBeEmpty();
         failed[^1].Event.Details["status"].ShouldBe("502");
+    }
+
+    [Fact]
+    public async Task Killing_the_caf_node_while_it_holds_a_forwarded_extract_request_gives_a_clean_502_and_no_partial_extract()
+    {
+        var correlationId = "kill-" + Guid.NewGuid().ToString("N");
+        var extract = new
+        {
+            tables = new[] { new { dataset = CafDataset, dimensions = new[] { "qpv", "type_menage" }, measures = new[] { "foyers" } } },
+            purpose = "observation",
+            justification = "Diagnostic annuel des quartiers pour le comité de pilotage.",
+            retention = "P3M",
+        };
+        using var analyst = await nodes.ClientAsync(Epci, Epci, "analyst");
+        // The CAF node dies (SIGKILL) the moment the forwarded request has reached it, before any answer.
+        nodes.CafRelay.OnRequest("POST /api/v1/extracts", () => nodes[Caf].KillAsync());
+        try
+        {
+            using var killed = await PostAsync(analyst, "api/v1/extracts", extract, correlationId);
+            var problem = await killed.ShouldBeProblemAsync(HttpStatusCode.BadGateway, "peer-unavailable");
+            problem.GetProperty("detail").GetString()!.ShouldContain("'caf-44'");
+        }
+        finally
+        {
+            await nodes[Caf].DisposeAsync();
+            await nodes.StartAsync(Caf, nodes.DatabaseOf(Caf));
+        }
+
+        // Nothing at the EPCI node; at the CAF node, the request either never committed or committed whole: the extract
+        // with its extract.requested event, never one without the other.
+        Convert.ToInt64(await nodes.DatabaseOf(Epci).ScalarAsync("SELECT COUNT(*) FROM extracts"), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(0);
+        var stored = Convert.ToInt64(await nodes.DatabaseOf(Caf).ScalarAsync($"SELECT COUNT(*) FROM extracts WHERE correlation_id = '{correlationId}'"), System.Globalization.CultureInfo.InvariantCulture);
+        var requested = (await nodes.DatabaseOf(Caf).ReadAuditAsync()).Count(r => r.Event.CorrelationId == correlationId && r.Event.Action == "extract.requested");
+        stored.ShouldBeLessThanOrEqualTo(1);
+        requested.ShouldBe((int)stored);
+        Convert.ToInt64(await nodes.DatabaseOf(Caf).ScalarAsync($"SELECT COUNT(*) FROM extract_files WHERE extract_id IN (SELECT id FROM extracts WHERE correlation_id = '{correlationId}')"), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(0, "a steward approves the CAF's extracts first: no file yet");
+        var failed = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Select(r => r.Event).Single(e => e.CorrelationId == correlationId);
+        (failed.Action, failed.Outcome, failed.Details["status"]).ShouldBe(("federation.forwarded", "failure", "502"));
+
+        // Service resumes: the same request through the EPCI node is taken by the restarted CAF node.
+        using var again = await PostAsync(analyst, "api/v1/extracts", extract, "resumed-" + correlationId);
+        var created = await again.Content.ReadAsStringAsync();
+        again.StatusCode.ShouldBe(HttpStatusCode.Created, created);
+        JsonDocument.Parse(created).RootElement.GetProperty("status").GetString().ShouldBe("pending-approval");
+    }
+
+    [Fact]
+    public async Task Contract_drift_between_two_real_nodes_is_refused_naming_both_hashes_and_recorded_in_both_audits()
+    {
+        // The France Travail node restarts on a copy of the contract changed by one comment line: another SHA-256.
+        var drifted = Path.Combine(nodes.PoliciesPath, "drifted");
+        Directory.CreateDirectory(drifted);
+        var file = Path.Combine(drifted, Contract + ".yaml");
+        await File.WriteAllTextAsync(file, await File.ReadAllTextAsync(Path.Combine(nodes.PoliciesPath, Contract + ".yaml")) + "# amended locally\n");
+        var theirs = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file)));
+        var correlationId = "drift-" + Guid.NewGuid().ToString("N");
+        await nodes[FranceTravail].DisposeAsync();
+        await nodes.StartAsync(FranceTravail, nodes.DatabaseOf(FranceTravail), drifted);
+        try
+        {
+            using var analyst = await nodes.ClientAsync(Epci, Epci, "analyst");
+            using var refused = await PostAsync(analyst, "api/v1/queries", new { dataset = "ft-demandeurs-emploi", purpose = "observation", dimensions = new[] { "qpv" }, measures = new[] { "demandeurs" } }, correlationId);
+
+            var detail = (await refused.ShouldBeProblemAsync(HttpStatusCode.Conflict, "contract-drift")).GetProperty("detail").GetString()!;
+            detail.ShouldContain(nodes.ContractHash);
+            detail.ShouldContain(theirs);
+            var atFranceTravail = (await nodes.DatabaseOf(FranceTravail).ReadAuditAsync()).Select(r => r.Event).Single(e => e.CorrelationId == correlationId);
+            (atFranceTravail.Action, atFranceTravail.Details["reason"], atFranceTravail.Details["theirHash"], atFranceTravail.Details["ourHash"])
+                .ShouldBe(("federation.peer-refused", "contract-drift", nodes.ContractHash, theirs));
+            await Poll.UntilAsync(async () => (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Any(r => r.Event.CorrelationId == correlationId), "the EPCI node's federation.forwarded event", 30);
+            var atEpci = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Select(r => r.Event).Single(e => e.CorrelationId == correlationId);
+            (atEpci.Action, atEpci.Outcome, atEpci.Details["status"], atEpci.Details["reason"]).ShouldBe(("federation.forwarded", "failure", "409", "contract-drift"));
+            (atEpci.Details["contractSha256"], atEpci.Details["peerContractSha256"]).ShouldBe((nodes.ContractHash, theirs));
+        }
+        finally
+        {
+            await nodes[FranceTravail].DisposeAsync();
+            await nodes.StartAsync(FranceTravail, nodes.DatabaseOf(FranceTravail));
+        }
+    }
+
+    [Fact]
+    public async Task An_assertion_accepted_by_one_replica_of_a_node_is_refused_as_a_replay_by_another()
+    {
+        // Two replicas of the EPCI node on its PostgreSQL database: the replay memory is the database, not a process.
+        await using var replica = await nodes.StartReplicaAsync(Epci);
+        var now = DateTime.UtcNow;
+        var token = Assertion(nodes.PrefectureKey, "etat-prefecture", Epci, "etat-prefecture", Contract, nodes.ContractHash, now, now.AddSeconds(30), "dataclauses-peer+jwt");
+        var query = new { dataset = "bailleur-logements", purpose = "observation", dimensions = new[] { "qpv" }, measures = new[] { "logements" } };
+
+        using (var first = await PostAsync(replica.Http, "api/v1/queries", query, "replica-" + Guid.NewGuid().ToString("N"), token))
+        {
+            first.StatusCode.ShouldNotBe(HttpStatusCode.Unauthorized, await first.Content.ReadAsStringAsync());
+        }
+
+        var correlationId = "replay-" + Guid.NewGuid().ToString("N");
+        using var replay = await PostAsync(nodes[Epci].Http, "api/v1/queries", query, correlationId, token);
+        await replay.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "peer-assertion-replayed");
+        var refused = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Select(r => r.Event).Single(e => e.CorrelationId == correlationId);
+        (refused.Action, refused.Details["reason"]).ShouldBe(("federation.peer-refused", "peer-assertion-replayed"));
     }
 
     [Fact]
