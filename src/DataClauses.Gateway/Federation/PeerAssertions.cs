@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using DataClauses.Gateway.Hosting;
 using DataClauses.Gateway.Identity;
@@ -17,7 +18,7 @@ internal sealed record PeerRefusal(string Type, int Status, string Detail, strin
 /// <c>dataclauses-peer+jwt</c>): who asks (subject, organisation, roles), for which purpose, under which contract and
 /// its hash, the correlation id, the audience (the holding node), a unique id and an expiry of at most 60 s. The
 /// holding node checks it against the contract's trust list and refuses replays (an id is accepted once while it lives,
-/// across the node's replicas: the ids are kept in its database).
+/// across the node's replicas on PostgreSQL, where the ids are kept in its database).
 /// </summary>
 internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKeys, PeerKeys peerKeys, TimeProvider clock, IOptions<GatewayOptions> options)
 {
@@ -35,6 +36,7 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
     // One handler, and one set of signing credentials per node key: built per request, they were a measured share of
     // the forwarding overhead (the crypto provider's cache is keyed by the key object).
     private static readonly JsonWebTokenHandler Handler = new();
+    private readonly ConcurrentDictionary<string, long> _seen = new(StringComparer.Ordinal);
     private CachedCredentials? _credentials;
     private long _nextPurgeUnix;
 
@@ -189,7 +191,10 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
         return (new ClaimsPrincipal(identity), null);
     }
 
-    /// <summary>Records an assertion id until it expires; false when it was seen already (by any replica).</summary>
+    /// <summary>
+    /// Records an assertion id until it expires; false when it was seen already: by any replica on PostgreSQL (the
+    /// ids are in the database), by this process on SQLite (one process per database).
+    /// </summary>
     private async Task<bool> RememberAsync(GatewayDbContext db, string id, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(id) || id.Length > 100)
@@ -197,17 +202,35 @@ internal sealed class PeerAssertions(NodeDirectory nodes, SigningKeys signingKey
             return false;
         }
 
-        // Expired ids are dropped at most once every 30 s per process: a replay of one needs a live assertion anyway.
+        // Expired ids are dropped at most once every 30 s per process: a walk or a DELETE per request would cost
+        // O(ids alive) each time, and a replay of an expired id is refused by its expiry anyway.
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        var before = now - (long)Skew.TotalSeconds;
         var nextPurge = Interlocked.Read(ref _nextPurgeUnix);
-        if (now >= nextPurge && Interlocked.CompareExchange(ref _nextPurgeUnix, now + 30, nextPurge) == nextPurge)
+        var purge = now >= nextPurge && Interlocked.CompareExchange(ref _nextPurgeUnix, now + 30, nextPurge) == nextPurge;
+        var expiresUnix = expires.ToUnixTimeSeconds();
+        if (!db.IsPostgreSql)
         {
-            var before = now - (long)Skew.TotalSeconds;
+            if (purge)
+            {
+                foreach (var (old, until) in _seen)
+                {
+                    if (until < before)
+                    {
+                        _seen.TryRemove(old, out _);
+                    }
+                }
+            }
+
+            return _seen.TryAdd(id, expiresUnix);
+        }
+
+        if (purge)
+        {
             await db.Database.ExecuteSqlAsync($"DELETE FROM peer_assertion_ids WHERE expires_unix < {before}", cancellationToken);
         }
 
         // The primary key decides: a second insert of the same id, here or at another replica, inserts nothing.
-        var expiresUnix = expires.ToUnixTimeSeconds();
         return await db.Database.ExecuteSqlAsync(
             $"INSERT INTO peer_assertion_ids (id, expires_unix) VALUES ({id}, {expiresUnix}) ON CONFLICT (id) DO NOTHING", cancellationToken) == 1;
     }

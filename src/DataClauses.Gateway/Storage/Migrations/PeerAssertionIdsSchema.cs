@@ -3,8 +3,11 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace DataClauses.Gateway.Storage.Migrations;
 
 /// <summary>
-/// The node assertion ids a node has accepted, until they expire: in the database rather than in a process, so that
-/// a replay sent to another replica of the same node is refused too (the primary key makes the second insert a no-op).
+/// The node assertion ids a PostgreSQL node has accepted, until they expire: in the database rather than in a
+/// process, so that a replay sent to another replica of the same node is refused too (the primary key makes the second
+/// insert a no-op). UNLOGGED: no WAL, so recording an id costs no durable commit on the forwarding path; a crash empties
+/// the table, which reopens at most the 60 s an assertion lives. A SQLite node is one process: it keeps the ids in
+/// memory, and its migration is empty so that both providers keep the same list of migrations.
 /// </summary>
 internal static class PeerAssertionIdsSchema
 {
@@ -12,14 +15,16 @@ internal static class PeerAssertionIdsSchema
 
     public static void Up(MigrationBuilder mb, bool pg)
     {
-        mb.CreateTable(
-            name: Table,
-            columns: t => new
-            {
-                id = t.Column<string>(type: pg ? "character varying(100)" : "TEXT", nullable: false),
-                expires_unix = t.Column<long>(type: pg ? "bigint" : "INTEGER", nullable: false),
-            },
-            constraints: t => t.PrimaryKey("pk_" + Table, x => x.id));
-        mb.CreateIndex("ix_" + Table + "_expires_unix", Table, "expires_unix");
+        if (!pg)
+        {
+            return;
+        }
+
+        mb.Sql($"""
+            CREATE UNLOGGED TABLE {Table} (
+                id character varying(100) NOT NULL CONSTRAINT pk_{Table} PRIMARY KEY,
+                expires_unix bigint NOT NULL);
+            CREATE INDEX ix_{Table}_expires_unix ON {Table} (expires_unix);
+            """);
     }
 }
