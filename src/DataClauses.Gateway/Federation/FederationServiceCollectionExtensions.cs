@@ -29,7 +29,9 @@ internal static class FederationServiceCollectionExtensions
 
         // Forwarded requests: no redirects, cookies or proxies, no decompression (bytes pass through as they are);
         // one circuit breaker per peer (by authority), no retry (a query or an extract request is not idempotent).
-        services.AddHttpClient(PeerForwarder.HttpClientName)
+        // The timeout is YARP's (ActivityTimeout, a 504) for a forwarded request, the client's for the indicators'
+        // and extracts' own calls: a pipeline timeout too would race YARP's and turn a 504 into a 502.
+        services.AddHttpClient(PeerForwarder.HttpClientName, c => c.Timeout = options.PeerTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 UseProxy = false,
@@ -40,7 +42,6 @@ internal static class FederationServiceCollectionExtensions
                 EnableMultipleHttp2Connections = true,
             })
             .AddResilienceHandler("peer", builder => builder
-                .AddTimeout(options.PeerTimeout)
                 .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
                     FailureRatio = 0.5,

@@ -72,7 +72,7 @@ internal sealed partial class PeerCatalogs(
                 var now = clock.GetUtcNow();
                 _catalogs[peer.Id] = new PeerCatalog(peer.Id, held, now, now, null);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or NotSupportedException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when ((PeerFailures.IsPeerFailure(e) || e is JsonException or NotSupportedException) && !cancellationToken.IsCancellationRequested)
             {
                 LogFetchFailed(logger, peer.Id, e.Message);
                 _catalogs[peer.Id] = new PeerCatalog(peer.Id, previous?.Datasets ?? new Dictionary<string, PeerDataset>(), previous?.FetchedAt, clock.GetUtcNow(), e.GetType().Name);

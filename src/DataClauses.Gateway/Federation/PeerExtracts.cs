@@ -66,7 +66,7 @@ internal sealed class PeerExtracts(NodeDirectory nodes, PeerAssertions assertion
                     return (peer, contractId);
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (PeerFailures.IsPeerFailure(e) && !cancellationToken.IsCancellationRequested)
             {
                 // That peer is down: it may be the holder, but the others are asked all the same.
             }

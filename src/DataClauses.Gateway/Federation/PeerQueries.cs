@@ -63,7 +63,7 @@ internal sealed class PeerQueries(PeerAssertions assertions, ContractCatalog con
             var fingerprint = root.TryGetProperty("cube", out var cube) && cube.TryGetProperty("fingerprint", out var f) ? f.GetString() : null;
             return (new PeerSlice(answered, fingerprint, new Slice([], [], rows)), null);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when ((PeerFailures.IsPeerFailure(e) || e is JsonException or KeyNotFoundException or InvalidOperationException) && !cancellationToken.IsCancellationRequested)
         {
             return (null, new ApiProblem(
                 StatusCodes.Status502BadGateway,

@@ -26,6 +26,9 @@
 #   BENCH_CONNECTIONS=32        wrk connections of the throughput runs (concurrent requests in flight)
 #   BENCH_WARMUP=10             seconds of unmeasured wrk load on each path (JIT tiering, connection pools)
 #   BENCH_KEEP=0                1: keep the nodes' data and the build in the temporary folder
+#   BENCH_PIN=0                 1: one core per node, as on separate machines (taskset): the CAF node alone on core 1,
+#                               the EPCI and France Travail nodes and wrk on core 0; the holder then has the same core
+#                               in both paths, and the requesting node shares its core with the load generator
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +44,7 @@ THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WARMUP=${BENCH_WARMUP:-10}
 KEEP=${BENCH_KEEP:-0}
+PIN=${BENCH_PIN:-0}
 CLIENT=epci-demo-analyst
 LUA="$HERE/../queries/query.lua"
 
@@ -69,6 +73,17 @@ printf '%s' "$FED_QUERY" >"$WORK/query.json"
 fed_up "$WORK" DataClauses__Limits__ApiRequestsPerSecond=1000000 DataClauses__Limits__TokenRequestsPerMinute=600
 # The same protected cells both ways (also builds the CAF node's protected cube before any load).
 fed_check
+WRK=(wrk)
+if [ "$PIN" = 1 ]; then
+  [ "$(nproc)" -ge 2 ] || die "BENCH_PIN=1 needs two cores"
+  command -v taskset >/dev/null 2>&1 || die "BENCH_PIN=1 needs taskset (util-linux)"
+  # Every thread of each process (-a), the ones created later inherit it.
+  taskset -a -p -c 1 "${FED_PID[caf-44]}" >/dev/null
+  taskset -a -p -c 0 "${FED_PID[epci-demo]}" >/dev/null
+  taskset -a -p -c 0 "${FED_PID[ft-pdl]}" >/dev/null
+  WRK=(taskset -c 0 wrk)
+  log "Pinned: caf-44 on core 1; epci-demo, ft-pdl and wrk on core 0"
+fi
 
 # The query.answered events stored at the CAF node (each answer, forwarded or direct, is audited there).
 answered() { sqlite_answered "$WORK/node-caf-44/data/dataclauses.db"; }
@@ -85,7 +100,7 @@ run_wrk() { # path seconds label connections
   e0=$(proc_cpu process "${FED_PID[epci-demo]}")
   c0=$(proc_cpu process "${FED_PID[caf-44]}")
   WRK_BODY_FILE="$WORK/query.json" WRK_TOKEN="$bearer" WRK_RESULT_FILE="$RESULT" \
-    wrk -t "$threads" -c "$connections" -d "${seconds}s" --timeout 10s -s "$LUA" "${FED_URL[$node]}/api/v1/queries" \
+    "${WRK[@]}" -t "$threads" -c "$connections" -d "${seconds}s" --timeout 10s -s "$LUA" "${FED_URL[$node]}/api/v1/queries" \
     >"${RESULT%.json}.txt" 2>&1 || { cat "${RESULT%.json}.txt" >&2; die "wrk failed"; }
   e1=$(proc_cpu process "${FED_PID[epci-demo]}")
   c1=$(proc_cpu process "${FED_PID[caf-44]}")
@@ -135,6 +150,7 @@ LOAD_END=$(loadavg)
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores; $(. /etc/os-release && echo "$PRETTY_NAME"); .NET SDK $(dotnet --version); $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"
   echo "nodes: epci-demo ${FED_URL[epci-demo]}, caf-44 ${FED_URL[caf-44]}, ft-pdl ${FED_URL[ft-pdl]} (SQLite each; all on this machine)"
   echo "query: $FED_QUERY (as $CLIENT)"
+  [ "$PIN" != 1 ] || echo "pinned (BENCH_PIN=1): caf-44 alone on core 1; epci-demo, ft-pdl and wrk on core 0"
   echo "load: throughput wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s, latency wrk -t 1 -c 1 -d ${LATENCY_DURATION}s; $ROUNDS rounds alternating which path goes first; warm-up ${WARMUP} s per path"
   echo "load average (1, 5, 15 min; shared machine): start $LOAD_START | measurement start $LOAD_MEASURE | end $LOAD_END"
   echo

@@ -255,6 +255,22 @@ public sealed class FederationTests(FederatedNodes nodes) : IClassFixture<Federa
     }
 
     [Fact]
+    public async Task Holding_node_that_takes_the_request_and_never_answers_gives_a_504_naming_it_and_nothing_is_stored()
+    {
+        var correlationId = "silent-" + Guid.NewGuid().ToString("N");
+        using var analyst = await nodes.ClientAsync(Epci, Epci, "analyst");
+        nodes.CafRelay.SwallowRequest("POST /api/v1/queries");
+
+        using var response = await PostAsync(analyst, "api/v1/queries", Query, correlationId);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.GatewayTimeout, "peer-timeout");
+        problem.GetProperty("detail").GetString()!.ShouldContain("'caf-44'");
+        var failed = (await nodes.DatabaseOf(Epci).ReadAuditAsync()).Select(r => r.Event).Single(e => e.CorrelationId == correlationId);
+        (failed.Action, failed.Outcome, failed.Details["status"]).ShouldBe(("federation.forwarded", "failure", "504"));
+        (await nodes.DatabaseOf(Caf).ReadAuditAsync()).ShouldNotContain(r => r.Event.CorrelationId == correlationId, "the request never reached the CAF node");
+    }
+
+    [Fact]
     public async Task Contract_drift_between_two_real_nodes_is_refused_naming_both_hashes_and_recorded_in_both_audits()
     {
         // The France Travail node restarts on a copy of the contract changed by one comment line: another SHA-256.

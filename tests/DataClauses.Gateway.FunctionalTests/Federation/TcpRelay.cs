@@ -33,7 +33,14 @@ internal sealed class TcpRelay : IAsyncDisposable
     /// <paramref name="requestLine"/> (e.g. <c>POST /api/v1/extracts</c>) and the rest of that write have been passed on.
     /// </summary>
     public void OnRequest(string requestLine, Func<Task> action) =>
-        Volatile.Write(ref _trap, new Trap(Encoding.ASCII.GetBytes(requestLine), action));
+        Volatile.Write(ref _trap, new Trap(Encoding.ASCII.GetBytes(requestLine), action, Swallow: false));
+
+    /// <summary>
+    /// Swallows the first request that contains <paramref name="requestLine"/> and everything sent after it on that
+    /// connection, keeping the connection open: to the sender, a node that takes the request and never answers.
+    /// </summary>
+    public void SwallowRequest(string requestLine) =>
+        Volatile.Write(ref _trap, new Trap(Encoding.ASCII.GetBytes(requestLine), () => Task.CompletedTask, Swallow: true));
 
     private async Task AcceptAsync()
     {
@@ -80,13 +87,20 @@ internal sealed class TcpRelay : IAsyncDisposable
         try
         {
             int read;
+            var swallowing = false;
             while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                if (watch && Volatile.Read(ref _trap) is { } trap && buffer.AsSpan(0, read).IndexOf(trap.Marker) >= 0
-                    && Interlocked.CompareExchange(ref _trap, null, trap) == trap)
+                var sprung = watch && !swallowing && Volatile.Read(ref _trap) is { } trap && buffer.AsSpan(0, read).IndexOf(trap.Marker) >= 0
+                    && Interlocked.CompareExchange(ref _trap, null, trap) == trap ? trap : null;
+                swallowing |= sprung?.Swallow == true;
+                if (!swallowing)
                 {
-                    await trap.Action();
+                    await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+
+                if (sprung is not null)
+                {
+                    await sprung.Action();
                 }
             }
         }
@@ -96,7 +110,7 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    private sealed record Trap(byte[] Marker, Func<Task> Action);
+    private sealed record Trap(byte[] Marker, Func<Task> Action, bool Swallow);
 
     public async ValueTask DisposeAsync()
     {
