@@ -18,7 +18,7 @@ namespace DataClauses.Gateway.Queries;
 /// whole table. SQL is parameter-free: the table name is a generated one and the columns are the validated schema's,
 /// checked again here and quoted.
 /// </summary>
-internal static class CubeBuilder
+internal static partial class CubeBuilder
 {
     public static async Task<ProtectedCube> BuildAsync(
         GatewayDbContext db, CubeDefinition definition, PublishedVersion version, DateTimeOffset builtAt, CancellationToken cancellationToken)
@@ -26,6 +26,11 @@ internal static class CubeBuilder
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(version);
+        if (definition.Linked is { } linked)
+        {
+            return await BuildLinkedAsync(db, definition, linked, version, builtAt, cancellationToken);
+        }
+
         var sql = new CubeSql(definition, version);
         var top = definition.Rules.TopContributionsNeeded;
 
@@ -61,12 +66,9 @@ internal static class CubeBuilder
         var top = rules.TopContributionsNeeded;
         var sums = definition.Measures.Where(m => m.Kind == MeasureKind.Sum).Select(m => m.Name).ToList();
         var hasGeoColumn = definition.Geo.LeafColumn is not null;
-        var (geo, levels) = definition.GeoHierarchy(hasGeoColumn ? aggregates.Select(a => a.Codes[0]) : []);
-        var dimensions = new List<CubeDimension> { new(GeoDefinition.DimensionName, geo, levels, definition.Geo.Columns) };
+        var dimensions = DimensionsOf(definition, aggregates);
+        var geo = dimensions[0].Hierarchy;
         var offset = hasGeoColumn ? 1 : 0;
-        dimensions.AddRange(definition.Categories.Select((c, i) => new CubeDimension(
-            c.Name,
-            Hierarchy.Flat(c.Values.Count > 0 ? c.Values : aggregates.Select(a => a.Codes[i + offset]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)))));
 
         var builder = new TableBuilder([.. dimensions.Select(d => new Dimension(d.Name, d.Hierarchy))], sums, top);
         var codes = new string[dimensions.Count];
@@ -91,6 +93,22 @@ internal static class CubeBuilder
         var table = builder.Build();
         var protectedTable = TableProtector.Protect(table, rules);
         return ProtectedCube.From(definition.KeyFor(version), builtAt, protectedTable, dimensions, definition.Measures);
+    }
+
+    /// <summary>
+    /// A cube's dimensions for its leaf aggregates: the geographic hierarchy (IRIS codes from the data), then each
+    /// category's declared values, or the values met in the data when the contract declares none.
+    /// </summary>
+    private static List<CubeDimension> DimensionsOf(CubeDefinition definition, IReadOnlyList<LeafAggregate> aggregates)
+    {
+        var hasGeoColumn = definition.Geo.LeafColumn is not null;
+        var (geo, levels) = definition.GeoHierarchy(hasGeoColumn ? aggregates.Select(a => a.Codes[0]) : []);
+        var dimensions = new List<CubeDimension> { new(GeoDefinition.DimensionName, geo, levels, definition.Geo.Columns) };
+        var offset = hasGeoColumn ? 1 : 0;
+        dimensions.AddRange(definition.Categories.Select((c, i) => new CubeDimension(
+            c.Name,
+            Hierarchy.Flat(c.Values.Count > 0 ? c.Values : aggregates.Select(a => a.Codes[i + offset]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)))));
+        return dimensions;
     }
 
     private static async Task<List<LeafAggregate>> ReadAggregatesAsync(GatewayDbContext db, CubeSql sql, CancellationToken cancellationToken)
@@ -128,15 +146,16 @@ internal static class CubeBuilder
             await using var command = Command(db, sql.LargestSql(sql.Sums[s], top));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var groups = sql.GroupColumns.Count;
-            var codes = new string[groups];
+            var codes = new string?[groups];
             while (await reader.ReadAsync(cancellationToken))
             {
                 for (var g = 0; g < groups; g++)
                 {
-                    codes[g] = reader.GetString(g);
+                    // Null only in a linked cube's aggregation, which keeps rows some column lacks (to check them).
+                    codes[g] = reader.IsDBNull(g) ? null : reader.GetString(g);
                 }
 
-                var key = LeafAggregate.KeyOf(codes);
+                var key = LeafAggregate.KeyOfNullable(codes);
                 if (!largest.TryGetValue(key, out var lists))
                 {
                     largest[key] = lists = [.. Enumerable.Range(0, sql.Sums.Count).Select(_ => new List<double>(top))];
@@ -163,22 +182,24 @@ internal static class CubeBuilder
     {
         private readonly string _table;
 
+        private readonly bool _keepNulls;
+
         public CubeSql(CubeDefinition definition, PublishedVersion version)
+            : this(version, [.. definition.Geo.LeafColumn is { } leaf ? new[] { leaf } : [], .. definition.Categories.Select(c => c.Name)],
+                  [.. definition.Measures.Where(m => m.Kind == MeasureKind.Sum).Select(m => m.Name)], keepNulls: false)
+        {
+        }
+
+        /// <summary>The SQL over given group and sum columns; <paramref name="keepNulls"/> keeps the rows a group column lacks, as a null group.</summary>
+        public CubeSql(PublishedVersion version, IReadOnlyList<string> groups, IReadOnlyList<string> sums, bool keepNulls)
         {
             _table = DatasetTables.IsValidName(version.TableName)
                 ? Quote(version.TableName)
                 : throw new InvalidOperationException($"'{version.TableName}' is not a dataset version table.");
             var columns = version.Columns.ToHashSet(StringComparer.Ordinal);
-            HasGeoColumn = definition.Geo.LeafColumn is not null;
-            var groups = new List<string>();
-            if (definition.Geo.LeafColumn is { } leaf)
-            {
-                groups.Add(leaf);
-            }
-
-            groups.AddRange(definition.Categories.Select(c => c.Name));
             GroupColumns = groups;
-            Sums = [.. definition.Measures.Where(m => m.Kind == MeasureKind.Sum).Select(m => m.Name)];
+            Sums = sums;
+            _keepNulls = keepNulls;
             foreach (var column in groups.Concat(Sums))
             {
                 if (!Identifiers.IsValidColumnName(column) || !columns.Contains(column))
@@ -187,8 +208,6 @@ internal static class CubeBuilder
                 }
             }
         }
-
-        public bool HasGeoColumn { get; }
 
         public IReadOnlyList<string> GroupColumns { get; }
 
@@ -228,10 +247,10 @@ internal static class CubeBuilder
             return $"SELECT {select}v FROM (SELECT {select}{Quote(sum)} AS v, ROW_NUMBER() OVER ({partition}ORDER BY {Quote(sum)} DESC) AS rn FROM {_table}{Where(sum)}) ranked WHERE rn <= {top.ToString(CultureInfo.InvariantCulture)}";
         }
 
-        /// <summary>Rows lacking a code at a cube dimension are outside the cube (they belong to no leaf cell).</summary>
+        /// <summary>Rows lacking a code at a cube dimension are outside the cube (they belong to no leaf cell); a linked aggregation keeps them, to check them.</summary>
         private string Where(string? nonNull)
         {
-            var conditions = GroupColumns.Concat(nonNull is null ? [] : [nonNull]).Select(c => Quote(c) + " IS NOT NULL").ToList();
+            var conditions = (_keepNulls ? [] : GroupColumns).Concat(nonNull is null ? [] : [nonNull]).Select(c => Quote(c) + " IS NOT NULL").ToList();
             return conditions.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", conditions);
         }
 
@@ -249,4 +268,8 @@ internal sealed record LeafAggregate(string[] Codes, long Count, double[] Sums)
     public string Key { get; } = KeyOf(Codes);
 
     public static string KeyOf(IEnumerable<string> codes) => string.Join('\u001f', codes);
+
+    /// <summary>As <see cref="KeyOf"/>; a missing code (only in a linked cube's aggregation) is a character no code contains.</summary>
+    public static string KeyOfNullable(IReadOnlyList<string?> codes) =>
+        codes.Contains(null) ? string.Join('\u001f', codes.Select(c => c ?? "\u0000")) : string.Join('\u001f', codes);
 }

@@ -81,12 +81,34 @@ internal sealed class CubeDefinition
         Provider = dataset.Provider;
         ClauseId = clause.Id;
         Amendment = clause.Amendment;
+        Zoning = clause.Zoning;
         Geo = geo;
         Categories = categories;
         Measures = measures;
         Rules = rules;
         PublicTotal = publicTotal;
-        Json = CanonicalJson();
+        Shape = CanonicalJson(identity: false, linked: null);
+        Json = CanonicalJson(identity: true, linked: null);
+        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Json)));
+    }
+
+    /// <summary>The same clause's cube, protected together with the cubes of its linked clauses.</summary>
+    private CubeDefinition(CubeDefinition own, LinkedGroup linked)
+    {
+        ContractId = own.ContractId;
+        DatasetId = own.DatasetId;
+        Provider = own.Provider;
+        ClauseId = own.ClauseId;
+        Amendment = own.Amendment;
+        Zoning = own.Zoning;
+        Geo = own.Geo;
+        Categories = own.Categories;
+        Measures = own.Measures;
+        Rules = own.Rules;
+        PublicTotal = own.PublicTotal;
+        Shape = own.Shape;
+        Linked = linked;
+        Json = CanonicalJson(identity: true, linked);
         Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Json)));
     }
 
@@ -101,6 +123,9 @@ internal sealed class CubeDefinition
 
     public int Amendment { get; }
 
+    /// <summary>The clause's QPV zoning (which QPV list, and which commune each QPV counts in).</summary>
+    public Zoning Zoning { get; }
+
     public GeoDefinition Geo { get; }
 
     public IReadOnlyList<CategoryDefinition> Categories { get; }
@@ -112,7 +137,19 @@ internal sealed class CubeDefinition
 
     public bool PublicTotal { get; }
 
-    /// <summary>The canonical JSON the fingerprint hashes.</summary>
+    /// <summary>
+    /// The clauses whose cubes share cells with this one for some recipient, protected together with it (docs/adr/0004,
+    /// "Linked tables"); null when no other clause's cube differs from this one's, which is then protected alone.
+    /// </summary>
+    public LinkedGroup? Linked { get; }
+
+    /// <summary>
+    /// What protection depends on, without the clause's identity and rounding (rounding never changes a pattern): two
+    /// clauses of the same shape release the same cells under the same rules.
+    /// </summary>
+    public string Shape { get; }
+
+    /// <summary>The canonical JSON the fingerprint hashes (with the linked group, when there is one).</summary>
     public string Json { get; }
 
     public string Fingerprint { get; }
@@ -139,6 +176,11 @@ internal sealed class CubeDefinition
         }
 
         var created = Create(contract, dataset, clause, obligations);
+        if (LinkedGroup.Of(contract, dataset, clause, created) is { } linked)
+        {
+            created = new CubeDefinition(created, linked);
+        }
+
         Volatile.Write(ref known.Definition, new CachedDefinition((contract, dataset, clause), created));
         return created;
     }
@@ -283,17 +325,26 @@ internal sealed class CubeDefinition
         return (hierarchy, levels);
     }
 
-    private string CanonicalJson()
+    /// <summary>
+    /// The canonical JSON: with <paramref name="identity"/> the whole definition (dataset, contract, clause, amendment,
+    /// rounding), else its <see cref="Shape"/>; with <paramref name="linked"/>, the group it is protected with. A cube
+    /// protected alone writes exactly what it did before linked cubes existed, so its key did not change.
+    /// </summary>
+    private string CanonicalJson(bool identity, LinkedGroup? linked)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
         {
             w.WriteStartObject();
             w.WriteString("format", Format);
-            w.WriteString("dataset", DatasetId);
-            w.WriteString("contract", ContractId);
-            w.WriteString("clause", ClauseId);
-            w.WriteNumber("amendment", Amendment);
+            if (identity)
+            {
+                w.WriteString("dataset", DatasetId);
+                w.WriteString("contract", ContractId);
+                w.WriteString("clause", ClauseId);
+                w.WriteNumber("amendment", Amendment);
+            }
+
             w.WriteStartObject("geo");
             w.WriteString("leaf", Geo.LeafLevel.ToWire());
             if (Geo.LeafColumn is null)
@@ -389,8 +440,13 @@ internal sealed class CubeDefinition
             w.WriteNumber("protectionLevel", Rules.ProtectionLevel);
             w.WriteNumber("protectionPercent", Rules.ProtectionPercent);
             w.WriteBoolean("publicTotal", PublicTotal);
-            w.WriteString("rounding", Rules.Rounding.ToString());
+            if (identity)
+            {
+                w.WriteString("rounding", Rules.Rounding.ToString());
+            }
+
             w.WriteEndObject();
+            linked?.WriteJson(w);
             w.WriteEndObject();
         }
 

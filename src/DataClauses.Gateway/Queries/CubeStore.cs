@@ -109,20 +109,9 @@ internal sealed partial class CubeStore(GatewayDbContext db, TimeProvider clock,
     /// (the data owner) sees the split of primary and secondary cells — the requester's organisation would learn from it
     /// what the single secret mark hides (ADR 0006). The correlation id and <c>requestedBy</c> still name the request.
     /// </summary>
-    private AuditEvent BuiltEvent(AuditEvent trigger, CubeDefinition definition, ProtectedCube cube, TimeSpan elapsed) => trigger with
+    private AuditEvent BuiltEvent(AuditEvent trigger, CubeDefinition definition, ProtectedCube cube, TimeSpan elapsed)
     {
-        Action = BuiltAction,
-        Actor = new AuditActor(BuilderSubject, null, []),
-        Outcome = "success",
-        Timestamp = clock.GetUtcNow(),
-        DataOwner = definition.Provider,
-        Dataset = cube.Key.DatasetId,
-        Version = cube.Key.Version,
-        Purpose = null,
-        Effect = null,
-        Reasons = [],
-        CellsSuppressed = cube.PrimaryCount + cube.SecondaryCount,
-        Details = new Dictionary<string, string>(StringComparer.Ordinal)
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["contract"] = cube.Key.ContractId,
             ["clause"] = cube.Key.ClauseId,
@@ -133,8 +122,29 @@ internal sealed partial class CubeStore(GatewayDbContext db, TimeProvider clock,
             ["secondaries"] = cube.SecondaryCount.ToString(CultureInfo.InvariantCulture),
             ["durationMs"] = ((long)elapsed.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
             ["requestedBy"] = trigger.Actor.Subject,
-        },
-    };
+        };
+        if (definition.Linked is { } linked)
+        {
+            // The DPO sees which clauses' cubes this one was protected with (ADR 0004, "Linked tables").
+            details["linkedClauses"] = string.Join(' ', linked.Clauses);
+        }
+
+        return trigger with
+        {
+            Action = BuiltAction,
+            Actor = new AuditActor(BuilderSubject, null, []),
+            Outcome = "success",
+            Timestamp = clock.GetUtcNow(),
+            DataOwner = definition.Provider,
+            Dataset = cube.Key.DatasetId,
+            Version = cube.Key.Version,
+            Purpose = null,
+            Effect = null,
+            Reasons = [],
+            CellsSuppressed = cube.PrimaryCount + cube.SecondaryCount,
+            Details = details,
+        };
+    }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Built the protected cube of {Dataset} {Version} under clause {Clause}: {Cells} cells, {Primaries} primary and {Secondaries} secondary suppressions in {DurationMs} ms")]
     private static partial void LogBuilt(ILogger logger, string dataset, string version, string clause, int cells, int primaries, int secondaries, long durationMs);

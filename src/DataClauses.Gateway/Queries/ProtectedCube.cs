@@ -216,5 +216,47 @@ internal sealed class ProtectedCube
         return new ProtectedCube(key, builtAt, dimensions, measures, statuses, counts, sumCents);
     }
 
+    /// <summary>
+    /// A linked clause's cube read out of the joint table protected for its group (docs/adr/0004, "Linked tables"):
+    /// each cell takes the status of its joint cell, and when published its count rounded as this clause says and its
+    /// sums to the cent. Rounding after suppression only widens what a recipient can infer, whatever the other clauses round.
+    /// </summary>
+    /// <param name="key">The clause's cube key.</param>
+    /// <param name="builtAt">When it was built.</param>
+    /// <param name="joint">The group's protected joint table.</param>
+    /// <param name="cellMap">The joint cell of each of this cube's cells.</param>
+    /// <param name="rounding">The clause's rounding.</param>
+    /// <param name="dimensions">This cube's dimensions.</param>
+    /// <param name="measures">This cube's measures.</param>
+    /// <param name="sumMap">For each sum measure of this cube, its index among the joint table's sums.</param>
+    internal static ProtectedCube FromJoint(
+        CubeKey key, DateTimeOffset builtAt, ProtectedTable joint, int[] cellMap, Rounding rounding, IReadOnlyList<CubeDimension> dimensions, IReadOnlyList<CubeMeasure> measures, int[] sumMap)
+    {
+        ArgumentNullException.ThrowIfNull(joint);
+        ArgumentNullException.ThrowIfNull(cellMap);
+        ArgumentNullException.ThrowIfNull(sumMap);
+        var statuses = new CellStatus[cellMap.Length];
+        var counts = new long[cellMap.Length];
+        var sumCents = sumMap.Select(_ => new long[cellMap.Length]).ToArray();
+        for (var cell = 0; cell < cellMap.Length; cell++)
+        {
+            var source = cellMap[cell];
+            if (!joint.IsPublished(source))
+            {
+                statuses[cell] = joint.Statuses[source];
+                continue;
+            }
+
+            statuses[cell] = rounding == Rounding.None ? CellStatus.Published : CellStatus.Rounded;
+            counts[cell] = TableProtector.Round(joint.Table.Counts[source], rounding);
+            for (var s = 0; s < sumMap.Length; s++)
+            {
+                sumCents[s][cell] = ToCents(joint.Table.Sums[sumMap[s]][source]);
+            }
+        }
+
+        return new ProtectedCube(key, builtAt, dimensions, measures, statuses, counts, sumCents);
+    }
+
     private static long ToCents(double value) => (long)Math.Round(value * 100, MidpointRounding.AwayFromZero);
 }

@@ -89,8 +89,16 @@ internal sealed class QueryService(PolicyDecisions decisions, IPublishedDatasets
 
         // The request that first needs a cube is the one its cube.built event names (actor, correlation id).
         var trigger = audit.Create(CubeStore.BuiltAction, "success");
-        var cube = await cubes.GetAsync(definition!, found!, trigger, cancellationToken);
-        return (new OpenedCube(found!, definition!, cube), null);
+        try
+        {
+            var cube = await cubes.GetAsync(definition!, found!, trigger, cancellationToken);
+            return (new OpenedCube(found!, definition!, cube), null);
+        }
+        catch (CubeDefinitionException e)
+        {
+            // Linked clauses whose rows the data place differently cannot share one pattern: refused, not protected apart.
+            return (null, QueryProblem.CubeUndefined(e.Message));
+        }
     }
 
     /// <summary>

@@ -283,30 +283,7 @@ internal sealed class CompiledClause
 
         GeoLevels = dataset.Dimensions.Where(d => d.Geo is not null).ToFrozenDictionary(d => d.Name, d => d.Geo!.Value, StringComparer.Ordinal);
         Values = dataset.Dimensions.Where(d => d.Values.Count > 0).ToFrozenDictionary(d => d.Name, d => d.Values.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
-        var approvals = clause.Approval switch
-        {
-            ApprovalMode.Automatic => 0,
-            ApprovalMode.Steward => 1,
-            _ => 2,
-        };
-        Obligations = new Obligations
-        {
-            MinCount = clause.Disclosure.MinCount,
-            Dominance = clause.Disclosure.Dominance,
-            PPercent = clause.Disclosure.PPercent,
-            Rounding = clause.Disclosure.Rounding,
-            SecondarySuppression = clause.Disclosure.SecondarySuppression,
-            ProtectZeros = clause.Disclosure.ProtectZeros,
-            PublicTotal = clause.Disclosure.PublicTotal,
-            ProtectionLevel = clause.Disclosure.ProtectionLevel,
-            ProtectionPercent = clause.Disclosure.ProtectionPercent,
-            AllowedDimensions = clause.Dimensions,
-            AllowedMeasures = clause.Measures,
-            FinestGeography = clause.FinestGeography,
-            MaxRetention = clause.Retention?.Max,
-            RetentionEnd = clause.Retention?.AtEnd ?? RetentionEnd.Delete,
-            ApprovalsRequired = approvals,
-        };
+        Obligations = Obligations.Of(clause);
         IsOpen = clause.Publication?.Tier == Tier.Open;
         PermitReasons = [new Reason(Rules.ClausePermits, contract.Contract.Id, clause.Id, null)];
         ApprovalReasons = [new Reason(Rules.ApprovalRequired, contract.Contract.Id, clause.Id, clause.Approval.ToWire())];

@@ -52,6 +52,35 @@ public sealed record Obligations
 
     /// <summary>The access must be audited (always true: no clause turns audit off).</summary>
     public bool Audit { get; init; } = true;
+
+    /// <summary>The obligations a clause imposes when it permits (the engine compiles them once per clause).</summary>
+    public static Obligations Of(Clause clause)
+    {
+        ArgumentNullException.ThrowIfNull(clause);
+        return new Obligations
+        {
+            MinCount = clause.Disclosure.MinCount,
+            Dominance = clause.Disclosure.Dominance,
+            PPercent = clause.Disclosure.PPercent,
+            Rounding = clause.Disclosure.Rounding,
+            SecondarySuppression = clause.Disclosure.SecondarySuppression,
+            ProtectZeros = clause.Disclosure.ProtectZeros,
+            PublicTotal = clause.Disclosure.PublicTotal,
+            ProtectionLevel = clause.Disclosure.ProtectionLevel,
+            ProtectionPercent = clause.Disclosure.ProtectionPercent,
+            AllowedDimensions = clause.Dimensions,
+            AllowedMeasures = clause.Measures,
+            FinestGeography = clause.FinestGeography,
+            MaxRetention = clause.Retention?.Max,
+            RetentionEnd = clause.Retention?.AtEnd ?? RetentionEnd.Delete,
+            ApprovalsRequired = clause.Approval switch
+            {
+                ApprovalMode.Automatic => 0,
+                ApprovalMode.Steward => 1,
+                _ => 2,
+            },
+        };
+    }
 }
 
 /// <summary>

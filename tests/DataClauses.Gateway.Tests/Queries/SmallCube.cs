@@ -66,19 +66,7 @@ internal static class SmallCube
         Amendment = amendment,
     };
 
-    public static Obligations ObligationsOf(Clause clause) => new()
-    {
-        MinCount = clause.Disclosure.MinCount,
-        Dominance = clause.Disclosure.Dominance,
-        PPercent = clause.Disclosure.PPercent,
-        Rounding = clause.Disclosure.Rounding,
-        SecondarySuppression = clause.Disclosure.SecondarySuppression,
-        ProtectZeros = clause.Disclosure.ProtectZeros,
-        PublicTotal = clause.Disclosure.PublicTotal,
-        AllowedDimensions = clause.Dimensions,
-        AllowedMeasures = clause.Measures,
-        FinestGeography = clause.FinestGeography,
-    };
+    public static Obligations ObligationsOf(Clause clause) => Obligations.Of(clause);
 
     public static CubeDefinition Definition(Clause? clause = null)
     {
