@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace DataClauses.Disclosure;
@@ -54,6 +55,26 @@ internal sealed class SecondarySuppression
     private readonly Dfs _dfs;
     private readonly List<(double Score, int Sibling)> _siblings = [];
     private readonly List<int> _up = [];
+    private readonly List<int> _path = [];
+
+    // DownChains' results for the primary's own code and for a sibling (both in use at once in MovesFor).
+    private readonly List<int[]> _ownChains = [];
+    private readonly List<int[]> _siblingChains = [];
+    private readonly Checks _checks;
+    private readonly bool[] _public;
+    private readonly double[] _penalties;
+    private readonly double[] _openScores;
+
+    // Per cell, kept with _suppressed (read far more often than it changes, one array read each): its Score, and
+    // what suppressing it would cost (0 once suppressed).
+    private readonly double[] _scores;
+    private readonly double[] _newCosts;
+
+    // The moves in _moveLists were made for this key (primary, breadth of the mode, suppressed cells' version): the
+    // searches of one SearchBest and of one Recheck share them instead of generating them again.
+    private (int Primary, bool AllCandidates, bool CheckOnly, int Chains, long Version) _movesKey = (-1, false, false, 0, -1);
+    private bool _movesReady;
+    private long _version;
 
     private SecondarySuppression(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, IReadOnlyList<bool>? released = null)
     {
@@ -66,6 +87,12 @@ internal sealed class SecondarySuppression
         _moveLists = [.. Enumerable.Range(0, _dims).Select(_ => new List<Move>())];
         _codeBuffers = [.. Enumerable.Range(0, _dims).Select(_ => new List<int>())];
         _dfs = new Dfs(this);
+        _checks = new Checks(this);
+        _public = new bool[table.CellCount];
+        foreach (var cell in rules.PublicCells.Where(c => c >= 0 && c < table.CellCount))
+        {
+            _public[cell] = true;
+        }
 
         // With sums, the sole contributor of a cell knows its value: such cells cannot hide another cell.
         _insiders = table.Measures.Count > 0 ? Insiders.Strict : Insiders.Ignored;
@@ -74,6 +101,14 @@ internal sealed class SecondarySuppression
         _sumsCanDecrease = AttackerBounds.SumsCanDecrease(table);
         _withSums = table.Measures.Count > 0;
         _cellWeight = CellWeight(table);
+        (_penalties, _openScores) = Scores();
+        _scores = new double[table.CellCount];
+        _newCosts = new double[table.CellCount];
+        for (var cell = 0; cell < table.CellCount; cell++)
+        {
+            _scores[cell] = suppressed[cell] ? _penalties[cell] : _openScores[cell];
+            _newCosts[cell] = suppressed[cell] ? 0 : Weight(table.Counts[cell]);
+        }
     }
 
     /// <summary>
@@ -190,7 +225,7 @@ internal sealed class SecondarySuppression
             protection[primary] = candidate;
         }
 
-        var users = new Dictionary<int, List<int>>();
+        var users = new List<int>?[table.CellCount];
         foreach (var (primary, candidate) in protection)
         {
             AddUser(users, primary, candidate.Cells);
@@ -249,10 +284,10 @@ internal sealed class SecondarySuppression
     {
         foreach (var cell in _rules.PublicCells.Where(c => c >= 0 && c < _table.CellCount && _suppressed[c] && reasons[c] == SensitivityReasons.None && IsReleased(c)).Order().ToList())
         {
-            _suppressed[cell] = false;
+            SetSuppressed(cell, false);
             if (!primaries.TrueForAll(IsProtectedNow))
             {
-                _suppressed[cell] = true;
+                SetSuppressed(cell, true);
             }
         }
     }
@@ -336,11 +371,20 @@ internal sealed class SecondarySuppression
         return new Candidate(first.Cost, [.. cells], Insiders.Ignored, Alternatives: true);
     }
 
+    /// <summary>Sets a cell's suppression; every change makes the moves generated so far stale.</summary>
+    private void SetSuppressed(int cell, bool value)
+    {
+        _suppressed[cell] = value;
+        _scores[cell] = value ? _penalties[cell] : _openScores[cell];
+        _newCosts[cell] = value ? 0 : Weight(_table.Counts[cell]);
+        _version++;
+    }
+
     private void Suppress(int[] cells)
     {
         foreach (var cell in cells)
         {
-            _suppressed[cell] = true;
+            SetSuppressed(cell, true);
         }
     }
 
@@ -377,7 +421,7 @@ internal sealed class SecondarySuppression
     /// Releases secondary cells, largest first, when every sensitive cell whose hypercube went through them still has
     /// a protecting hypercube among the other suppressed cells.
     /// </summary>
-    private void Cleanup(IReadOnlyList<SensitivityReasons> reasons, Dictionary<int, Candidate> protection, Dictionary<int, List<int>> users)
+    private void Cleanup(IReadOnlyList<SensitivityReasons> reasons, Dictionary<int, Candidate> protection, List<int>?[] users)
     {
         var secondaries = Enumerable.Range(0, _table.CellCount)
             .Where(c => _suppressed[c] && reasons[c] == SensitivityReasons.None && IsReleased(c))
@@ -385,38 +429,66 @@ internal sealed class SecondarySuppression
             .ThenByDescending(c => _table.Counts[c])
             .ThenBy(c => c)
             .ToList();
-        var replacements = new List<(int Primary, Candidate Candidate)>();
+        var replacements = new List<Candidate>();
+        var failedLast = new bool[_table.CellCount];
+        var order = new List<int>();
         foreach (var secondary in secondaries)
         {
-            var dependants = users.GetValueOrDefault(secondary) ?? [];
+            var dependants = users[secondary] ?? [];
 
-            _suppressed[secondary] = false;
+            SetSuppressed(secondary, false);
             replacements.Clear();
             var released = true;
-            foreach (var primary in dependants)
+            var thorough = _rules.PublicCells.Contains(secondary);
+
+            // The cell is released when every dependant keeps a protection. Each recheck reads the same suppressions,
+            // so their order changes only the time: those whose last recheck failed go first, as they often fail again.
+            order.Clear();
+            for (var i = 0; i < dependants.Count; i++)
             {
-                var other = Recheck(primary, protection[primary], thorough: _rules.PublicCells.Contains(secondary));
+                if (failedLast[dependants[i]])
+                {
+                    order.Add(i);
+                }
+            }
+
+            for (var i = 0; i < dependants.Count; i++)
+            {
+                if (!failedLast[dependants[i]])
+                {
+                    order.Add(i);
+                }
+
+                replacements.Add(default);
+            }
+
+            foreach (var i in order)
+            {
+                var primary = dependants[i];
+                var other = Recheck(primary, protection[primary], thorough);
+                failedLast[primary] = other is null;
                 if (other is null)
                 {
                     released = false;
                     break;
                 }
 
-                replacements.Add((primary, other.Value));
+                replacements[i] = other.Value;
             }
 
             if (!released)
             {
-                _suppressed[secondary] = true;
+                SetSuppressed(secondary, true);
                 continue;
             }
 
-            users.Remove(secondary);
-            foreach (var (primary, candidate) in replacements)
+            users[secondary] = null;
+            for (var i = 0; i < dependants.Count; i++)
             {
+                var (primary, candidate) = (dependants[i], replacements[i]);
                 foreach (var cell in protection[primary].Cells)
                 {
-                    users.GetValueOrDefault(cell)?.Remove(primary);
+                    RemoveUser(users, cell, primary);
                 }
 
                 protection[primary] = candidate;
@@ -430,7 +502,7 @@ internal sealed class SecondarySuppression
     /// again with the others' suppressions as they now are; keep the new hypercube when it is cheaper. Returns whether
     /// anything changed.
     /// </summary>
-    private bool Improve(IReadOnlyList<SensitivityReasons> reasons, List<int> order, Dictionary<int, Candidate> protection, Dictionary<int, List<int>> users)
+    private bool Improve(IReadOnlyList<SensitivityReasons> reasons, List<int> order, Dictionary<int, Candidate> protection, List<int>?[] users)
     {
         var changed = false;
         var exclusive = new List<int>();
@@ -449,7 +521,7 @@ internal sealed class SecondarySuppression
                 var released = 0.0;
                 foreach (var c in current.Cells)
                 {
-                    if (reasons[c] == SensitivityReasons.None && IsReleased(c) && users.TryGetValue(c, out var list) && list.Count == 1)
+                    if (reasons[c] == SensitivityReasons.None && IsReleased(c) && users[c] is { Count: 1 })
                     {
                         exclusive.Add(c);
                         released += Weight(_table.Counts[c]);
@@ -463,7 +535,7 @@ internal sealed class SecondarySuppression
 
                 foreach (var cell in exclusive)
                 {
-                    _suppressed[cell] = false;
+                    SetSuppressed(cell, false);
                 }
 
                 var candidate = SearchBest(primary, new Mode(false, AllowPublic: false, current.Insiders, false, SearchLimit));
@@ -471,12 +543,12 @@ internal sealed class SecondarySuppression
                 {
                     foreach (var cell in current.Cells)
                     {
-                        users.GetValueOrDefault(cell)?.Remove(primary);
+                        RemoveUser(users, cell, primary);
                     }
 
                     foreach (var cell in exclusive)
                     {
-                        users.Remove(cell);
+                        users[cell] = null;
                     }
 
                     Suppress(better.Cells);
@@ -488,7 +560,7 @@ internal sealed class SecondarySuppression
                 {
                     foreach (var cell in exclusive)
                     {
-                        _suppressed[cell] = true;
+                        SetSuppressed(cell, true);
                     }
                 }
             }
@@ -540,16 +612,24 @@ internal sealed class SecondarySuppression
         return new Candidate(0, [.. cells], Insiders.Ignored, Alternatives: true);
     }
 
-    private static void AddUser(Dictionary<int, List<int>> users, int primary, int[] cells)
+    /// <summary>
+    /// Removes a primary from a cell's users. The order of a cell's users does not matter (its dependants are all
+    /// rechecked before anything changes): the last one takes the removed one's place instead of the list shifting.
+    /// </summary>
+    private static void RemoveUser(List<int>?[] users, int cell, int primary)
+    {
+        if (users[cell] is { } list && list.IndexOf(primary) is var at and >= 0)
+        {
+            list[at] = list[^1];
+            list.RemoveAt(list.Count - 1);
+        }
+    }
+
+    private static void AddUser(List<int>?[] users, int primary, int[] cells)
     {
         foreach (var cell in cells)
         {
-            if (!users.TryGetValue(cell, out var list))
-            {
-                users[cell] = list = [];
-            }
-
-            list.Add(primary);
+            (users[cell] ??= []).Add(primary);
         }
     }
 
@@ -561,9 +641,33 @@ internal sealed class SecondarySuppression
     /// </summary>
     private Candidate? Search(int primary, Mode mode)
     {
+        if (!PrepareMoves(primary, mode))
+        {
+            return null;
+        }
+
+        _dfs.Run(primary, mode);
+        return _dfs.Best;
+    }
+
+    /// <summary>
+    /// Sets the primary's attacker and each dimension's moves for <paramref name="mode"/>; false when a dimension has
+    /// none. The moves depend only on the primary, the mode's breadth and the suppressed cells, so they are generated
+    /// again only when one of these changed since the last search.
+    /// </summary>
+    private bool PrepareMoves(int primary, Mode mode)
+    {
         _model = _weaker.GetValueOrDefault(primary, Guarantee.Full);
         (_upRoom, _downRoom) = _rooms[(int)_model];
         SetPrimaryCodes(primary);
+        var key = (primary, mode.AllCandidates, mode.CheckOnly, mode.Chains, _version);
+        if (key == _movesKey)
+        {
+            return _movesReady;
+        }
+
+        _movesKey = key;
+        _movesReady = false;
         var perDimension = Math.Max(2, (int)Math.Floor(Math.Pow(MaxCombinations, 1.0 / _dims)));
         var moves = _moveLists;
         for (var d = 0; d < _dims; d++)
@@ -576,12 +680,12 @@ internal sealed class SecondarySuppression
 
             if (all.Count == 0)
             {
-                return null;
+                return false;
             }
         }
 
-        _dfs.Run(primary, mode);
-        return _dfs.Best;
+        _movesReady = true;
+        return true;
     }
 
     /// <summary>
@@ -590,9 +694,15 @@ internal sealed class SecondarySuppression
     /// </summary>
     private Candidate? SearchBest(int primary, Mode mode)
     {
-        var single = Search(primary, mode);
-        if (single is { Cost: 0 } && mode.CheckOnly)
+        if (mode.CheckOnly)
         {
+            return CheckBest(primary, mode);
+        }
+
+        var single = Search(primary, mode);
+        if (single is { Cost: 0 })
+        {
+            // Nothing is cheaper: a pair replaces the best only when it costs strictly less.
             return single;
         }
 
@@ -601,8 +711,9 @@ internal sealed class SecondarySuppression
         var added = new List<int>();
         for (var up = 1L; up < width; up++)
         {
-            if (Search(primary, mode with { NeedUp = up }) is not { } rise)
+            if (Search(primary, mode with { NeedUp = up }) is not { } rise || rise.Cost >= best?.Cost)
             {
+                // No rise, or one that costs as much as the best already: no pair with it can be cheaper.
                 continue;
             }
 
@@ -612,7 +723,7 @@ internal sealed class SecondarySuppression
             {
                 if (!_suppressed[cell])
                 {
-                    _suppressed[cell] = true;
+                    SetSuppressed(cell, true);
                     added.Add(cell);
                 }
             }
@@ -620,7 +731,7 @@ internal sealed class SecondarySuppression
             var fall = Search(primary, mode with { NeedDown = width - up });
             foreach (var cell in added)
             {
-                _suppressed[cell] = false;
+                SetSuppressed(cell, false);
             }
 
             if (fall is { } down && (best is null || rise.Cost + down.Cost < best.Value.Cost))
@@ -632,14 +743,44 @@ internal sealed class SecondarySuppression
         return best;
     }
 
+    /// <summary>
+    /// <see cref="SearchBest"/> for a check (suppressed cells only): the single hypercube if there is one, else the
+    /// first pair (by how far up its first hypercube goes) of which both hypercubes exist. Every search involved
+    /// (the single one, each pair's up and down one) is run together in one walk of the moves' product
+    /// (<see cref="Checks"/>), each exactly as it would run alone, so the result is that of the searches one by one.
+    /// </summary>
+    private Candidate? CheckBest(int primary, Mode mode)
+    {
+        if (!PrepareMoves(primary, mode))
+        {
+            return null;
+        }
+
+        var width = AttackerBounds.RequiredWidth(_table, _rules, _table.Counts[primary], _model);
+        for (var first = 0L; first == 0 || first < width; first += Checks.MaxPairs)
+        {
+            // Pairs by batches (a wide protection level has many): the first batch carries the single hypercube.
+            var from = Math.Max(1, first);
+            var to = Math.Min(width - 1, first + Checks.MaxPairs - 1);
+            _checks.Run(primary, mode, width, single: first == 0, from, to);
+            if (_checks.Result is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The state of one depth-first search over the moves' product.</summary>
     private sealed class Dfs(SecondarySuppression owner)
     {
         private readonly SecondarySuppression _engine = owner;
         private readonly List<Move>[] _moves = owner._moveLists;
-        private readonly List<int> _cells = new(64);
-        private readonly List<int> _signs = new(64);
         private readonly List<int> _bestCells = new(64);
+        private int[] _cells = new int[64];
+        private int[] _signs = new int[64];
+        private int _count;
         private bool _found;
         private int _primary;
         private Mode _mode;
@@ -659,10 +800,9 @@ internal sealed class SecondarySuppression
             _visited = 0;
             _done = false;
             Best = null;
-            _cells.Clear();
-            _signs.Clear();
-            _cells.Add(_primary);
-            _signs.Add(1);
+            _cells[0] = _primary;
+            _signs[0] = 1;
+            _count = 1;
             _found = false;
             _required = mode.NeedUp > 0 || mode.NeedDown > 0
                 ? new Need(0, mode.NeedUp, mode.NeedDown)
@@ -684,7 +824,7 @@ internal sealed class SecondarySuppression
                 {
                     // Keep the cells in a buffer: only the final best becomes a candidate.
                     _bestCells.Clear();
-                    _bestCells.AddRange(_cells);
+                    _bestCells.AddRange(_cells.AsSpan(0, _count));
                     _found = true;
                     _bestCost = cost;
                     _done = cost == 0;
@@ -696,7 +836,7 @@ internal sealed class SecondarySuppression
             var engine = _engine;
             var stride = engine._table.Strides[depth];
             var own = engine._primaryCodes[depth];
-            var count = _cells.Count;
+            var count = _count;
             foreach (var move in _moves[depth])
             {
                 // A search that found nothing goes on, but not forever unless it is the last resort (the weakest
@@ -711,29 +851,245 @@ internal sealed class SecondarySuppression
                 var moveRoom = room;
                 var valid = true;
                 var codes = CollectionsMarshal.AsSpan(engine._codeBuffers[depth]).Slice(move.Start, move.Length);
+                Reserve(ref _cells, ref _signs, count * codes.Length);
+                var cells = _cells;
+                var signs = _signs;
+                var at = count;
                 for (var k = 1; k < codes.Length && valid; k++)
                 {
                     var offset = (codes[k] - own) * stride;
+                    var moveSign = move.Signs[k];
                     for (var i = 0; i < count && valid; i++)
                     {
-                        var cell = _cells[i] + offset;
-                        var sign = _signs[i] * move.Signs[k];
+                        var cell = cells[i] + offset;
+                        var sign = signs[i] * moveSign;
                         valid = engine.Admit(_primary, cell, sign, _mode, ref moveCost, ref moveRoom, _required)
                             && moveCost <= _bestCost
                             && (!_found || moveCost < _bestCost || _mode.CheckOnly);
-                        _cells.Add(cell);
-                        _signs.Add(sign);
+                        cells[at] = cell;
+                        signs[at++] = sign;
                     }
                 }
 
                 if (valid)
                 {
+                    _count = at;
                     Visit(depth + 1, moveCost, moveRoom);
                 }
 
-                _cells.RemoveRange(count, _cells.Count - count);
-                _signs.RemoveRange(count, _signs.Count - count);
+                _count = count;
             }
+        }
+    }
+
+    /// <summary>
+    /// Several check-only searches of one primary over the same moves, walked together: the single hypercube's (the
+    /// whole width) and, for each u of a batch, a pair's first (up by u) and second (down by width − u). A search sees
+    /// exactly the nodes, the visit count and the stop it would alone — the same moves in the same order, each node
+    /// entered when its cells are suppressed and its room meets that search's need — so each finds what it would
+    /// alone; the walk only shares the nodes they have in common and stops the searches whose result can no longer
+    /// be chosen (everything once the single one is found; a pair whose other half failed; the pairs after a found one).
+    /// </summary>
+    private sealed class Checks(SecondarySuppression owner)
+    {
+        /// <summary>Pairs per walk (two searches each, and the single one: at most 63 searches, one bit each).</summary>
+        public const int MaxPairs = 31;
+
+        private readonly SecondarySuppression _engine = owner;
+        private readonly List<Move>[] _moves = owner._moveLists;
+        private int[] _cells = new int[64];
+        private int[] _signs = new int[64];
+        private int _count;
+        private readonly Need[] _needs = new Need[(2 * MaxPairs) + 1];
+        private readonly int[] _visited = new int[(2 * MaxPairs) + 1];
+        private readonly List<int>[] _found = [.. Enumerable.Range(0, (2 * MaxPairs) + 1).Select(_ => new List<int>(64))];
+        private int _primary;
+        private Mode _mode;
+        private int _searches;
+        private ulong _done;
+        private ulong _reached;
+
+        /// <summary>The single hypercube, else the first pair found, else null.</summary>
+        public Candidate? Result { get; private set; }
+
+        /// <summary>
+        /// Runs the single search (when <paramref name="single"/>) and the pairs' searches for u in
+        /// [<paramref name="from"/>, <paramref name="to"/>]. Search 0 is the single one; pair u's up and down searches
+        /// are 1 + 2(u − from) and the next.
+        /// </summary>
+        public void Run(int primary, Mode mode, long width, bool single, long from, long to)
+        {
+            _primary = primary;
+            _mode = mode;
+            _searches = 1 + (2 * (int)Math.Max(0, to - from + 1));
+            _needs[0] = new Need(width, 0, 0);
+            for (var u = from; u <= to; u++)
+            {
+                var s = 1 + (2 * (int)(u - from));
+                _needs[s] = new Need(0, u, 0);
+                _needs[s + 1] = new Need(0, 0, width - u);
+            }
+
+            Array.Clear(_visited, 0, _searches);
+            _reached = 0;
+            _done = single ? 0 : 1UL;
+            _cells[0] = primary;
+            _signs[0] = 1;
+            _count = 1;
+            var engine = _engine;
+            var room = new Room(engine._upRoom[primary], engine._downRoom[primary], true, engine._sumsCanDecrease[primary]);
+            var active = Meeting(room, ~_done & Mask(_searches));
+            if (active != 0)
+            {
+                Visit(0, room, active);
+            }
+
+            Result = null;
+            if ((_reached & 1) != 0)
+            {
+                Result = new Candidate(0, [.. _found[0]], mode.Insiders);
+                return;
+            }
+
+            for (var s = 1; s < _searches; s += 2)
+            {
+                if (((_reached >> s) & 3) == 3)
+                {
+                    Result = new Candidate(0, [.. _found[s].Union(_found[s + 1])], mode.Insiders);
+                    return;
+                }
+            }
+        }
+
+        private static ulong Mask(int searches) => searches >= 64 ? ulong.MaxValue : (1UL << searches) - 1;
+
+        /// <summary>The searches among <paramref name="searches"/> whose need <paramref name="room"/> meets.</summary>
+        private ulong Meeting(Room room, ulong searches)
+        {
+            var meeting = 0UL;
+            for (var bits = searches; bits != 0; bits &= bits - 1)
+            {
+                var s = BitOperations.TrailingZeroCount(bits);
+                if (room.Suffices(_needs[s], _engine._withSums))
+                {
+                    meeting |= 1UL << s;
+                }
+            }
+
+            return meeting;
+        }
+
+        private void Visit(int depth, Room room, ulong active)
+        {
+            if (depth == _moves.Length)
+            {
+                for (var bits = active & ~_done; bits != 0; bits &= bits - 1)
+                {
+                    var s = BitOperations.TrailingZeroCount(bits);
+                    _found[s].Clear();
+                    _found[s].AddRange(_cells.AsSpan(0, _count));
+                    _reached |= 1UL << s;
+                    Stop(s);
+                }
+
+                return;
+            }
+
+            var engine = _engine;
+            var stride = engine._table.Strides[depth];
+            var own = engine._primaryCodes[depth];
+            var count = _count;
+            foreach (var move in _moves[depth])
+            {
+                // Each search still going counts the move, and stops one past its limit, as it would alone.
+                for (var bits = active & ~_done; bits != 0; bits &= bits - 1)
+                {
+                    var s = BitOperations.TrailingZeroCount(bits);
+                    if (++_visited[s] > _mode.Limit)
+                    {
+                        Stop(s);
+                    }
+                }
+
+                var live = active & ~_done;
+                if (live == 0)
+                {
+                    return;
+                }
+
+                var moveRoom = room;
+                var valid = true;
+                var codes = CollectionsMarshal.AsSpan(engine._codeBuffers[depth]).Slice(move.Start, move.Length);
+                Reserve(ref _cells, ref _signs, count * codes.Length);
+                var cells = _cells;
+                var signs = _signs;
+                var at = count;
+                for (var k = 1; k < codes.Length && valid; k++)
+                {
+                    var offset = (codes[k] - own) * stride;
+                    var moveSign = move.Signs[k];
+                    for (var i = 0; i < count && valid; i++)
+                    {
+                        var cell = cells[i] + offset;
+                        var sign = signs[i] * moveSign;
+                        valid = engine.AdmitSuppressed(_primary, cell, sign, _mode, ref moveRoom);
+                        cells[at] = cell;
+                        signs[at++] = sign;
+                    }
+
+                    // The room only narrows: once it meets no search's need, no later cell helps.
+                    valid = valid && Meeting(moveRoom, live) != 0;
+                }
+
+                var next = valid ? Meeting(moveRoom, live) : 0;
+                if (next != 0)
+                {
+                    _count = at;
+                    Visit(depth + 1, moveRoom, next);
+                }
+
+                _count = count;
+            }
+        }
+
+        /// <summary>Stops a search, and those whose result can no longer be chosen.</summary>
+        private void Stop(int s)
+        {
+            _done |= 1UL << s;
+            if (s == 0)
+            {
+                if ((_reached & 1) != 0)
+                {
+                    // The single hypercube wins over any pair.
+                    _done = ulong.MaxValue;
+                }
+
+                return;
+            }
+
+            var pair = s - ((s - 1) % 2);
+            var partner = s == pair ? s + 1 : pair;
+            if (((_reached >> s) & 1) == 0)
+            {
+                // Not found: the pair cannot be completed.
+                _done |= 1UL << partner;
+            }
+            else if (((_reached >> partner) & 1) != 0)
+            {
+                // A complete pair: the later pairs cannot be chosen.
+                _done |= ~Mask(pair + 2);
+            }
+        }
+    }
+
+    /// <summary>Grows a walk's cell and sign stacks to hold <paramref name="size"/> entries.</summary>
+    private static void Reserve(ref int[] cells, ref int[] signs, int size)
+    {
+        if (cells.Length < size)
+        {
+            var length = Math.Max(size, 2 * cells.Length);
+            Array.Resize(ref cells, length);
+            Array.Resize(ref signs, length);
         }
     }
 
@@ -773,7 +1129,7 @@ internal sealed class SecondarySuppression
 
         if (!_suppressed[cell])
         {
-            if (mode.CheckOnly || (!mode.AllowPublic && _rules.PublicCells.Contains(cell)))
+            if (mode.CheckOnly || (!mode.AllowPublic && _public[cell]))
             {
                 return false;
             }
@@ -782,6 +1138,24 @@ internal sealed class SecondarySuppression
         }
 
         return mode.Insiders == Insiders.Ignored || _table.Counts[cell] != 1 || InsiderHarmless(primary, cell);
+    }
+
+    /// <summary>
+    /// <see cref="Admit"/> for a check (the cell must be suppressed already), without the need: narrows the room by the
+    /// cell and returns false when the cell cannot serve.
+    /// </summary>
+    private bool AdmitSuppressed(int primary, int cell, int sign, Mode mode, ref Room room)
+    {
+        var (up, down) = sign > 0 ? (_upRoom[cell], _downRoom[cell]) : (_downRoom[cell], _upRoom[cell]);
+        var sumsDown = _sumsCanDecrease[cell];
+        room = new Room(
+            Math.Min(room.Up, up),
+            Math.Min(room.Down, down),
+            room.SumsUp && (sign > 0 || sumsDown),
+            room.SumsDown && (sign < 0 || sumsDown));
+        return cell != mode.Avoid
+            && _suppressed[cell]
+            && (mode.Insiders == Insiders.Ignored || _table.Counts[cell] != 1 || InsiderHarmless(primary, cell));
     }
 
     /// <summary>
@@ -855,7 +1229,7 @@ internal sealed class SecondarySuppression
         var limited = !mode.AllCandidates && !mode.CheckOnly;
         var siblingChoices = limited ? 1 : mode.Chains;
         var wanted = mode.CheckOnly ? int.MaxValue : perDimension;
-        foreach (var chain in DownChains(hierarchy, line, stride, code, mode, mode.Chains))
+        foreach (var chain in DownChains(hierarchy, line, stride, code, mode, mode.Chains, _ownChains))
         {
             var up = _up;
             up.Clear();
@@ -902,13 +1276,12 @@ internal sealed class SecondarySuppression
 
                 if (!mode.AllCandidates && siblings.Count > SiblingsPerLevel)
                 {
-                    siblings.Sort((a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : a.Sibling.CompareTo(b.Sibling));
-                    siblings.RemoveRange(SiblingsPerLevel, siblings.Count - SiblingsPerLevel);
+                    KeepCheapest(siblings, SiblingsPerLevel);
                 }
 
                 foreach (var (_, sibling) in siblings)
                 {
-                    foreach (var siblingChain in DownChains(hierarchy, line, stride, sibling, mode, siblingChoices))
+                    foreach (var siblingChain in DownChains(hierarchy, line, stride, sibling, mode, siblingChoices, _siblingChains))
                     {
                         var start = buffer.Count;
                         var signs = Signs(up.Count, 1 + siblingChain.Length);
@@ -951,8 +1324,92 @@ internal sealed class SecondarySuppression
             moves[i] = moves[i] with { Order = i };
         }
 
-        moves.Sort(static (a, b) => a.Proxy != b.Proxy ? a.Proxy.CompareTo(b.Proxy) : a.Order.CompareTo(b.Order));
+        SortMoves(moves, limited ? perDimension : int.MaxValue);
         return moves;
+    }
+
+    /// <summary>
+    /// Sorts moves by proxy, then order of generation — a total order, so any sort gives the same sequence — keeping
+    /// the first <paramref name="keep"/> only when the search keeps no more (the others are never used).
+    /// </summary>
+    private static void SortMoves(List<Move> moves, int keep)
+    {
+        var span = CollectionsMarshal.AsSpan(moves);
+        if (span.Length > 64 && keep >= span.Length)
+        {
+            span.Sort(static (a, b) => Before(a, b) ? -1 : Before(b, a) ? 1 : 0);
+            return;
+        }
+
+        // Few moves: an insertion sort, bounded to the first `keep` kept in order.
+        var kept = 0;
+        for (var i = 0; i < span.Length; i++)
+        {
+            var item = span[i];
+            var at = Math.Min(kept, keep);
+            if (at == keep && !Before(item, span[keep - 1]))
+            {
+                continue;
+            }
+
+            var last = Math.Min(kept, keep - 1);
+            while (at > 0 && Before(item, span[at - 1]))
+            {
+                at--;
+            }
+
+            for (var j = last; j > at; j--)
+            {
+                span[j] = span[j - 1];
+            }
+
+            span[at] = item;
+            kept = Math.Min(kept + 1, keep);
+        }
+
+        if (kept < moves.Count)
+        {
+            moves.RemoveRange(kept, moves.Count - kept);
+        }
+
+        static bool Before(Move a, Move b) => a.Proxy != b.Proxy ? a.Proxy < b.Proxy : a.Order < b.Order;
+    }
+
+    /// <summary>
+    /// Keeps the <paramref name="keep"/> cheapest siblings by score, then code, in that order: what sorting them all
+    /// and keeping the first would give, without sorting the others.
+    /// </summary>
+    private static void KeepCheapest(List<(double Score, int Sibling)> siblings, int keep)
+    {
+        var span = CollectionsMarshal.AsSpan(siblings);
+        for (var i = 1; i < span.Length; i++)
+        {
+            var item = span[i];
+            var at = Math.Min(i, keep);
+            if (at == keep && !Before(item, span[keep - 1]))
+            {
+                continue;
+            }
+
+            // Insert among the first ones kept (sorted), the last of them falling out when they are full.
+            var last = Math.Min(i, keep - 1);
+            while (at > 0 && Before(item, span[at - 1]))
+            {
+                at--;
+            }
+
+            for (var j = last; j > at; j--)
+            {
+                span[j] = span[j - 1];
+            }
+
+            span[at] = item;
+        }
+
+        siblings.RemoveRange(keep, siblings.Count - keep);
+
+        static bool Before((double Score, int Sibling) a, (double Score, int Sibling) b) =>
+            a.Score != b.Score ? a.Score < b.Score : a.Sibling < b.Sibling;
     }
 
     /// <summary>The signs of a move: <paramref name="plus"/> times +1, then <paramref name="minus"/> times −1 (shared, read-only).</summary>
@@ -990,17 +1447,18 @@ internal sealed class SecondarySuppression
     /// contributor's cell when sums are protected), each continued by the cheapest child; for a check, every chain of
     /// suppressed cells (up to a few). A leaf has one empty chain.
     /// </summary>
-    private List<int[]> DownChains(Hierarchy hierarchy, int line, int stride, int code, Mode mode, int choices)
+    private List<int[]> DownChains(Hierarchy hierarchy, int line, int stride, int code, Mode mode, int choices, List<int[]> chains)
     {
         if (hierarchy.IsLeaf(code))
         {
             return LeafChain;
         }
 
-        var chains = new List<int[]>();
+        chains.Clear();
         if (mode.CheckOnly)
         {
-            var path = new List<int>();
+            var path = _path;
+            path.Clear();
             SuppressedChains(hierarchy, line, stride, code, path, chains, choices);
             return chains;
         }
@@ -1010,7 +1468,8 @@ internal sealed class SecondarySuppression
             // A wide search (an insider to avoid): every chain, cheapest first, up to a bound.
             var all = new List<(double Score, int[] Chain)>();
             AllChains(hierarchy, line, stride, code, [], 0, all);
-            return [.. all.OrderBy(c => c.Score).Take(WideChainChoices).Select(c => c.Chain)];
+            chains.AddRange(all.OrderBy(c => c.Score).Take(WideChainChoices).Select(c => c.Chain));
+            return chains;
         }
 
         var children = hierarchy.Children[code];
@@ -1045,20 +1504,14 @@ internal sealed class SecondarySuppression
 
         for (var f = 0; f < taken; f++)
         {
-            var depth = 1;
-            for (var c = firsts[f]; !hierarchy.IsLeaf(c); c = CheapestChild(hierarchy, line, stride, c))
+            var path = _path;
+            path.Clear();
+            for (var c = firsts[f]; c >= 0; c = hierarchy.IsLeaf(c) ? -1 : CheapestChild(hierarchy, line, stride, c))
             {
-                depth++;
+                path.Add(c);
             }
 
-            var chain = new int[depth];
-            chain[0] = firsts[f];
-            for (var i = 1; i < depth; i++)
-            {
-                chain[i] = CheapestChild(hierarchy, line, stride, chain[i - 1]);
-            }
-
-            chains.Add(chain);
+            chains.Add([.. path]);
         }
 
         return chains;
@@ -1134,29 +1587,43 @@ internal sealed class SecondarySuppression
     }
 
     /// <summary>What a cell adds to any move that goes through it (a lower bound of its part in <see cref="Proxy"/>).</summary>
-    private double PrefixWeight(int cell) => _suppressed[cell] ? 0 : Weight(_table.Counts[cell]);
+    private double PrefixWeight(int cell) => _newCosts[cell];
 
     /// <summary>How unattractive a cell is as a step of a chain down.</summary>
-    private double Score(int cell)
+    private double Score(int cell) => _scores[cell];
+
+    /// <summary>
+    /// The parts of <see cref="Score"/> that do not change (read for every child of every chain, so computed once): a
+    /// suppressed cell's score, its penalty alone, and a published cell's, its weight as well (integers: exact sums).
+    /// </summary>
+    private (double[] Penalties, double[] OpenScores) Scores()
     {
-        var score = _suppressed[cell] ? 0 : Weight(_table.Counts[cell]);
-        var down = _rooms[0].Down[cell];
-        if (down == 0)
+        var penalties = new double[_table.CellCount];
+        var open = new double[_table.CellCount];
+        for (var cell = 0; cell < penalties.Length; cell++)
         {
-            score += 1_000;
-        }
-        else if (down < _rules.ProtectionLevel)
-        {
-            // Little room above the threshold: it would narrow the primary's range.
-            score += 300;
+            var score = 0.0;
+            var down = _rooms[0].Down[cell];
+            if (down == 0)
+            {
+                score += 1_000;
+            }
+            else if (down < _rules.ProtectionLevel)
+            {
+                // Little room above the threshold: it would narrow the primary's range.
+                score += 300;
+            }
+
+            if (_insiders != Insiders.Ignored && _table.Counts[cell] == 1)
+            {
+                score += 500;
+            }
+
+            penalties[cell] = score;
+            open[cell] = Weight(_table.Counts[cell]) + score;
         }
 
-        if (_insiders != Insiders.Ignored && _table.Counts[cell] == 1)
-        {
-            score += 500;
-        }
-
-        return score;
+        return (penalties, open);
     }
 
     /// <summary>The weight of the move's new suppressions along the line through the primary (a cheap estimate).</summary>
@@ -1166,10 +1633,7 @@ internal sealed class SecondarySuppression
         for (var i = 1; i < codes.Length; i++)
         {
             var cell = line + (codes[i] * stride);
-            if (!_suppressed[cell])
-            {
-                cost += Weight(_table.Counts[cell]);
-            }
+            cost += _newCosts[cell];
 
             if ((signs[i] < 0 && _rooms[0].Down[cell] == 0) || _rooms[0].Up[cell] == 0)
             {

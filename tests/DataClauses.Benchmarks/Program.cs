@@ -29,8 +29,18 @@ if (args is ["protect-cpu", ..])
         var protectedTable = DataClauses.Disclosure.TableProtector.Protect(table, rules);
         wall.Stop();
         process.Refresh();
+
+        // A digest of the pattern (statuses and weaker guarantees), so that two builds can be shown to agree.
+        var pattern = new List<byte>(protectedTable.Statuses.Select(s => (byte)s));
+        foreach (var (cell, model) in protectedTable.WeakerGuarantees.OrderBy(w => w.Key))
+        {
+            pattern.AddRange(BitConverter.GetBytes(cell));
+            pattern.Add((byte)model);
+        }
+
+        var digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(pattern.ToArray()))[..16];
         Console.WriteLine(System.FormattableString.Invariant(
-            $"run {run}: wall {wall.Elapsed.TotalSeconds:F2} s, cpu {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s, {table.CellCount} cells, {protectedTable.PrimaryCount} primary, {protectedTable.SecondaryCount} secondary"));
+            $"run {run}: wall {wall.Elapsed.TotalSeconds:F2} s, cpu {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s, {table.CellCount} cells, {protectedTable.PrimaryCount} primary, {protectedTable.SecondaryCount} secondary, {protectedTable.WeakerGuarantees.Count} weaker, pattern {digest}"));
     }
 
     return 0;
