@@ -92,24 +92,14 @@ internal sealed class CubeDefinition
         Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Json)));
     }
 
-    /// <summary>The same clause's cube, protected together with the cubes of its linked clauses.</summary>
-    private CubeDefinition(CubeDefinition own, LinkedGroup linked)
+    /// <summary>The same clause's cube, protected together with the cubes of its linked clauses (only the group, hence the key, differ).</summary>
+    private CubeDefinition WithLinked(LinkedGroup linked)
     {
-        ContractId = own.ContractId;
-        DatasetId = own.DatasetId;
-        Provider = own.Provider;
-        ClauseId = own.ClauseId;
-        Amendment = own.Amendment;
-        Zoning = own.Zoning;
-        Geo = own.Geo;
-        Categories = own.Categories;
-        Measures = own.Measures;
-        Rules = own.Rules;
-        PublicTotal = own.PublicTotal;
-        Shape = own.Shape;
-        Linked = linked;
-        Json = CanonicalJson(identity: true, linked);
-        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Json)));
+        var copy = (CubeDefinition)MemberwiseClone();
+        copy.Linked = linked;
+        copy.Json = copy.CanonicalJson(identity: true, linked);
+        copy.Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(copy.Json)));
+        return copy;
     }
 
     public string ContractId { get; }
@@ -141,7 +131,7 @@ internal sealed class CubeDefinition
     /// The clauses whose cubes share cells with this one for some recipient, protected together with it (docs/adr/0004,
     /// "Linked tables"); null when no other clause's cube differs from this one's, which is then protected alone.
     /// </summary>
-    public LinkedGroup? Linked { get; }
+    public LinkedGroup? Linked { get; private set; }
 
     /// <summary>
     /// What protection depends on, without the clause's identity and rounding (rounding never changes a pattern): two
@@ -150,9 +140,9 @@ internal sealed class CubeDefinition
     public string Shape { get; }
 
     /// <summary>The canonical JSON the fingerprint hashes (with the linked group, when there is one).</summary>
-    public string Json { get; }
+    public string Json { get; private set; }
 
-    public string Fingerprint { get; }
+    public string Fingerprint { get; private set; }
 
     /// <summary>The key of this definition's cube of a version.</summary>
     public CubeKey KeyFor(string version) => new(DatasetId, version, ContractId, ClauseId, Amendment, Fingerprint);
@@ -178,7 +168,7 @@ internal sealed class CubeDefinition
         var created = Create(contract, dataset, clause, obligations);
         if (LinkedGroup.Of(contract, dataset, clause, created) is { } linked)
         {
-            created = new CubeDefinition(created, linked);
+            created = created.WithLinked(linked);
         }
 
         Volatile.Write(ref known.Definition, new CachedDefinition((contract, dataset, clause), created));
