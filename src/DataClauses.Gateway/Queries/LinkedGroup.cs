@@ -72,7 +72,7 @@ internal sealed class LinkedGroup
     /// <summary>The strictest of the members' rules (rounding is each member's own, applied after suppression).</summary>
     public DisclosureRules Rules { get; }
 
-    /// <summary>Whether some member says the grand total, which every member shares, is public.</summary>
+    /// <summary>Whether some member says the grand total is public (every member's: one cell unless rows outside QPVs make two).</summary>
     public bool PublicTotal { get; }
 
     /// <summary>The columns the joint aggregation groups by: each member's leaf geographic column (finest first), then the categories.</summary>

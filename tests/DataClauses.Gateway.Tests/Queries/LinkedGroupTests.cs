@@ -105,8 +105,9 @@ public sealed class LinkedGroupTests
         [
             new([Q1, "44901", "a", "x"], 9, [0]),
 
-            // Outside any QPV: the commune clause counts it, the QPV clause does not.
-            new([null, "44902", "a", "x"], 4, [0]),
+            // A QPV without its commune: the QPV clause counts it, the commune clause does not (rows outside every QPV
+            // have their place in the joint table: LinkedOutsideQpvTests).
+            new([Q2, null, "a", "x"], 4, [0]),
         ];
 
         var error = Should.Throw<CubeDefinitionException>(() => CubeBuilder.FromJointRows(byQpv, byQpv.Linked!, "v", rows, null, DateTimeOffset.UnixEpoch));
