@@ -100,7 +100,7 @@ internal sealed class SecondarySuppression
         (_upRoom, _downRoom) = _rooms[0];
         _sumsCanDecrease = AttackerBounds.SumsCanDecrease(table);
         _withSums = table.Measures.Count > 0;
-        _cellWeight = CellWeight(table);
+        _cellWeight = CellWeightOf(table);
         (_penalties, _openScores) = Scores();
         _scores = new double[table.CellCount];
         _newCosts = new double[table.CellCount];
@@ -115,7 +115,7 @@ internal sealed class SecondarySuppression
     /// What suppressing one more cell costs besides its count: the median count of the non-empty leaf cells (at least
     /// 1), so that the cost weighs the number of suppressed cells and their value alike, whatever the table's scale.
     /// </summary>
-    private static double CellWeight(Table table)
+    internal static double CellWeightOf(Table table)
     {
         var counts = new List<long>();
         for (var cell = 0; cell < table.CellCount; cell++)
@@ -1208,7 +1208,7 @@ internal sealed class SecondarySuppression
         return false;
     }
 
-    /// <summary>The cost of suppressing a cell: few cells and small ones (see <see cref="CellWeight"/>).</summary>
+    /// <summary>The cost of suppressing a cell: few cells and small ones (see <see cref="CellWeightOf"/>).</summary>
     private double Weight(long count) => _cellWeight + count;
 
 

@@ -18,7 +18,30 @@ public static class TableProtector
     /// suppressions: each table reads its cells' statuses from the result.
     /// </summary>
     public static ProtectedTable Protect(Table joint, DisclosureRules rules, IReadOnlyList<bool>? released) =>
-        Protect(joint, rules, (t, r, reasons, suppressed, weaker) => SecondarySuppression.Apply(t, r, reasons, suppressed, weaker, released), released);
+        Protect(joint, rules, (t, r, reasons, suppressed, weaker) => Secondary(t, r, reasons, suppressed, weaker, released), released);
+
+    /// <summary>
+    /// The secondary step: the hypercube heuristic, then, on a small table whose primaries it all protected against the
+    /// full attacker, the exact model's cheaper pattern when there is one (<see cref="ExactSuppression"/>).
+    /// </summary>
+    internal static bool Secondary(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, IDictionary<int, Guarantee> weaker, IReadOnlyList<bool>? released)
+    {
+        if (!SecondarySuppression.Apply(table, rules, reasons, suppressed, weaker, released))
+        {
+            return false;
+        }
+
+        if (weaker.Count == 0 && ExactSuppression.Applies(table, reasons))
+        {
+            ExactSuppression.Improve(table, rules, reasons, suppressed, released);
+        }
+
+        return true;
+    }
+
+    /// <summary>The hypercube heuristic alone (tests run it on thousands of tables; the exact step is tested apart).</summary>
+    internal static ProtectedTable ProtectByHypercubes(Table table, DisclosureRules rules) =>
+        Protect(table, rules, (t, r, reasons, suppressed, weaker) => SecondarySuppression.Apply(t, r, reasons, suppressed, weaker, released: null));
 
     /// <summary>
     /// As <see cref="Protect(Table, DisclosureRules)"/>, with the secondary step given (tests use it to exercise the
@@ -107,7 +130,10 @@ public static class TableProtector
         var unprotected = new List<int>();
         for (var cell = 0; cell < suppressed.Length; cell++)
         {
-            if (table.Statuses[cell] == CellStatus.SuppressedPrimary && !SecondarySuppression.IsProtected(table.Table, table.Rules, table.Reasons, suppressed, table.WeakerGuarantees, table.Released, cell))
+            if (table.Statuses[cell] == CellStatus.SuppressedPrimary
+                && !SecondarySuppression.IsProtected(table.Table, table.Rules, table.Reasons, suppressed, table.WeakerGuarantees, table.Released, cell)
+                && !(table.WeakerGuarantees.Count == 0 && ExactSuppression.Applies(table.Table, table.Reasons)
+                    && ExactSuppression.Protects(table.Table, table.Rules, table.Reasons, suppressed, table.Released, cell)))
             {
                 unprotected.Add(cell);
             }
