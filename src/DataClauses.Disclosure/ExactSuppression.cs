@@ -51,6 +51,12 @@ internal static class ExactSuppression
     /// <returns>Whether the pattern changed.</returns>
     public static bool Improve(Table table, DisclosureRules rules, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, IReadOnlyList<bool>? released)
     {
+        if (!HasChoice(table, reasons, suppressed, released))
+        {
+            // No secondary cell: nothing is cheaper than the heuristic's pattern (most tables of the tests, many of real ones).
+            return false;
+        }
+
         var weights = Weights(table, rules);
         var model = new Model(table, rules, reasons, released, fixedPattern: null);
         var current = 0L;
@@ -90,6 +96,20 @@ internal static class ExactSuppression
         }
 
         return true;
+    }
+
+    /// <summary>Whether the pattern has a secondary cell the model may drop (a suppressed cell neither primary nor unreleased).</summary>
+    private static bool HasChoice(Table table, IReadOnlyList<SensitivityReasons> reasons, bool[] suppressed, IReadOnlyList<bool>? released)
+    {
+        for (var cell = 0; cell < table.CellCount; cell++)
+        {
+            if (suppressed[cell] && reasons[cell] == SensitivityReasons.None && (released is null || released[cell]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
