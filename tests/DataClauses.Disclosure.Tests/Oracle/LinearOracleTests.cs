@@ -7,9 +7,9 @@ namespace DataClauses.Disclosure.Tests.Oracle;
 /// Properties over thousands of random tables (2 to 4 dimensions, hierarchies, skewed small counts, random rules),
 /// checked with an independent in-process oracle: Gaussian elimination on the additivity equations restricted to the
 /// suppressed cells (<see cref="LinearOracle"/>). It ignores bounds (glpsol adds them on a few hundred tables), so it
-/// is fast enough for thousands. Nine tables in ten are protected by the hypercube heuristic alone (the pattern of
-/// large tables, and the start of the exact step on small ones), one in ten by the whole protector with its exact
-/// step (CP-SAT, about 0.15 s a table).
+/// is fast enough for thousands. Most tables are protected by the hypercube heuristic alone (the pattern of large
+/// tables, and the start of the exact step on small ones), one in twenty by the whole protector with its exact step
+/// (CP-SAT, about 0.15 s a table).
 /// </summary>
 public sealed class LinearOracleTests
 {
@@ -59,10 +59,10 @@ public sealed class LinearOracleTests
             improved += after < before ? 1 : 0;
             TableProtector.Unprotected(exact).ShouldBeEmpty($"seed {seed} [{@case}]");
             TableProtector.Protect(@case.Table, @case.Rules).Statuses.ShouldBe(exact.Statuses, $"seed {seed}: not deterministic");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(100).WithQuietOnSuccess(true));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(60).WithQuietOnSuccess(true));
 
         // The step must do something on small tables, or it is dead code.
-        improved.ShouldBeGreaterThan(10);
+        improved.ShouldBeGreaterThan(6);
     }
 
     [Fact]
@@ -77,9 +77,9 @@ public sealed class LinearOracleTests
         LinearOracle.DeterminedCells(table, suppressed).ShouldBe([table.Cell("r0", "c0"), table.Cell("r0", "c1")], ignoreOrder: true);
     }
 
-    /// <summary>One table in ten through the whole protector, the others through the hypercube heuristic alone.</summary>
+    /// <summary>One table in twenty through the whole protector, the others through the hypercube heuristic alone.</summary>
     private static ProtectedTable Protect(TableCase @case, int seed) =>
-        seed % 10 == 0 ? TableProtector.Protect(@case.Table, @case.Rules) : TableProtector.ProtectByHypercubes(@case.Table, @case.Rules);
+        seed % 20 == 0 ? TableProtector.Protect(@case.Table, @case.Rules) : TableProtector.ProtectByHypercubes(@case.Table, @case.Rules);
 
     /// <summary>What the secondary cells cost, in the unit both steps minimise: the count plus the median leaf count.</summary>
     private static double Cost(ProtectedTable table)
