@@ -120,20 +120,21 @@ public static class TableProtector
     /// The sensitive cells that the library cannot show protected (empty for a table this library protected): it
     /// looks for a hypercube of suppressed cells (one per insider when sums are protected) along which the cell's
     /// count ranges over at least the protection level in integers, every cell within what the attacker knows
-    /// (docs/adr/0004). A self-check: it proves protection by exhibiting such a hypercube; it does not search every
-    /// possible pattern, so a cell protected otherwise may be listed.
+    /// (docs/adr/0004), or, on a table the exact step covers, a pair of integer perturbations (<see cref="ExactSuppression"/>).
+    /// A self-check: it proves protection by exhibiting such a certificate; it does not search every possible pattern,
+    /// so a cell protected otherwise may be listed.
     /// </summary>
     public static IReadOnlyList<int> Unprotected(ProtectedTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
         var suppressed = table.Statuses.Select(s => s is CellStatus.SuppressedPrimary or CellStatus.SuppressedSecondary).ToArray();
         var unprotected = new List<int>();
+        var exact = table.WeakerGuarantees.Count == 0 && ExactSuppression.Applies(table.Table, table.Reasons);
         for (var cell = 0; cell < suppressed.Length; cell++)
         {
             if (table.Statuses[cell] == CellStatus.SuppressedPrimary
                 && !SecondarySuppression.IsProtected(table.Table, table.Rules, table.Reasons, suppressed, table.WeakerGuarantees, table.Released, cell)
-                && !(table.WeakerGuarantees.Count == 0 && ExactSuppression.Applies(table.Table, table.Reasons)
-                    && ExactSuppression.Protects(table.Table, table.Rules, table.Reasons, suppressed, table.Released, cell)))
+                && !(exact && ExactSuppression.Protects(table.Table, table.Rules, table.Reasons, suppressed, table.Released, cell)))
             {
                 unprotected.Add(cell);
             }
